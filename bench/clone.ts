@@ -1,0 +1,133 @@
+// Smart HTTP: push the generated repo into gitwell and into `git http-backend`
+// (behind the CGI bridge), then clone it back from each — bare and with checkout,
+// protocol v2 and v0 — alternating A/B so drift hits both sides alike.
+//
+//   node dist/bench/clone.js        (GITWELL_BENCH_RUNS, GITWELL_BENCH_SCALE)
+//
+// The http-backend side serves the generated repo as `git repack -adf` left it (one
+// pack plus, for a bare repo, a reachability bitmap): a maintained git host.
+import { cpSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startBridge, type Bridge } from './cgi-bridge.js';
+import { describeRepo, ensureRepo, type RepoInfo } from './gen-repo.js';
+import { gitEnv, isMain, runs, scratchDir } from './lib/env.js';
+import { CLI, gitwellMissing, prepareRepo, startServer, type Server } from './lib/gitwell.js';
+import { check, run } from './lib/proc.js';
+import { fixed, median, mib, min, ratio, table } from './lib/stats.js';
+
+export interface CloneCase { name: string; gitwell: number[]; peer: number[]; errors: string[] }
+export interface CloneReport { cases: CloneCase[]; gitwellServerPeakKb: number; notes: string[] }
+
+const REFSPECS = ['refs/heads/*:refs/heads/*', 'refs/tags/*:refs/tags/*'];
+const CLONES = [
+  { name: 'clone --bare, protocol v2', args: ['-c', 'protocol.version=2', 'clone', '--bare', '--no-local'], bare: true },
+  { name: 'clone --bare, protocol v0', args: ['-c', 'protocol.version=0', 'clone', '--bare', '--no-local'], bare: true },
+  { name: 'clone + checkout, v2', args: ['-c', 'protocol.version=2', 'clone', '--no-local'], bare: false },
+] as const;
+
+export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneReport> {
+  const env = gitEnv();
+  const notes: string[] = [];
+  const root = scratchDir('bridge');
+  cpSync(info.dir, path.join(root.dir, 'big.git'), { recursive: true });
+  const bridge = await startBridge(root.dir);
+  const missing = gitwellMissing(CLI);
+  const push: CloneCase = { name: 'push (all refs, fresh repo)', gitwell: [], peer: [], errors: missing ? [missing] : [] };
+  const cases: CloneCase[] = [push, ...CLONES.map((c) => ({ name: c.name, gitwell: [], peer: [], errors: missing ? [missing] : [] }))];
+  const stores: { server: Server; data: () => void }[] = [];
+  let gitwellServerPeakKb = 0;
+  try {
+    // pushes: each into a fresh repo (gitwell: a fresh data dir and server, since objects are shared store-wide)
+    const pushes = Math.max(1, Math.min(n, 3));
+    for (let i = 0; i < pushes; i++) {
+      for (const side of i % 2 ? ['peer', 'gitwell'] as const : ['gitwell', 'peer'] as const) {
+        if (side === 'peer') {
+          const repo = path.join(root.dir, `push-${i}.git`);
+          await check('git', ['init', '--quiet', '--bare', '--initial-branch=main', repo], { env });
+          await check('git', ['config', 'http.receivepack', 'true'], { cwd: repo, env });
+          await timed(push, 'peer', ['push', '--quiet', `${bridge.url}/push-${i}.git`, ...REFSPECS], info.dir, env);
+        } else if (push.errors.length === 0) {
+          const data = scratchDir('gitwell-data');
+          try {
+            const key = await prepareRepo(data.dir, 'bench', 'big');
+            const server = await startServer(data.dir);
+            stores.push({ server, data: data.done });
+            const url = `${server.url.replace('://', `://x:${encodeURIComponent(key)}@`)}/bench/big.git`;
+            await timed(push, 'gitwell', ['push', '--quiet', url, ...REFSPECS], info.dir, env);
+          } catch (err) {
+            push.errors.push(String(err));
+            data.done();
+          }
+        }
+      }
+    }
+    const served = stores.at(-1);
+    if (served && push.errors.length === 0) {
+      const remote = await run('git', ['ls-remote', `${served.server.url}/bench/big.git`], { env });
+      const local = await run('git', ['for-each-ref', '--format=%(objectname)\t%(refname)'], { cwd: info.dir, env });
+      const strip = (s: string) => s.split('\n').filter((l) => l.includes('\trefs/')).sort().join('\n');
+      if (strip(remote.stdout) !== strip(local.stdout)) push.errors.push('refs on gitwell after push differ from the source repo');
+    }
+    if (!served) for (const c of cases.slice(1)) if (c.errors.length === 0) c.errors.push('no gitwell repo to clone from (push failed)');
+
+    for (const [k, spec] of CLONES.entries()) {
+      const c = cases[k + 1]!;
+      for (let i = 0; i < n; i++) {
+        for (const side of (i + k) % 2 ? ['peer', 'gitwell'] as const : ['gitwell', 'peer'] as const) {
+          if (side === 'gitwell' && (c.errors.length > 0 || !served)) continue;
+          const url = side === 'peer' ? `${bridge.url}/big.git` : `${served!.server.url}/bench/big.git`;
+          const dest = scratchDir('clone');
+          await timed(c, side, [...spec.args, '--quiet', url, path.join(dest.dir, 'c')], dest.dir, env);
+          if (i === 0) await verifyClone(c, side, path.join(dest.dir, 'c'), spec.bare, info, env);
+          dest.done();
+        }
+      }
+    }
+    if (served) gitwellServerPeakKb = vmHwmKb(served.server.pid);
+  } finally {
+    for (const s of stores) { await s.server.stop(); s.data(); }
+    await bridge.close();
+    root.done();
+  }
+  if (info.bitmap) notes.push('http-backend serves a repacked repo with a reachability bitmap');
+  return { cases, gitwellServerPeakKb, notes };
+}
+
+async function timed(c: CloneCase, side: 'gitwell' | 'peer', args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const r = await run('git', args, { cwd, env, timeoutMs: 900_000 });
+  if (r.code === 0) c[side].push(r.seconds);
+  else c.errors.push(`${side}: git ${args.filter((a) => !a.includes('@')).join(' ')} exited ${r.code}: ${r.stderr.trim().slice(-600)}`);
+}
+
+async function verifyClone(c: CloneCase, side: string, dir: string, bare: boolean, info: RepoInfo, env: NodeJS.ProcessEnv): Promise<void> {
+  const head = await run('git', ['rev-parse', bare ? 'refs/heads/main' : 'HEAD'], { cwd: dir, env });
+  const count = await run('git', ['count-objects', '-v'], { cwd: dir, env });
+  const objects = Number(/^in-pack: (\d+)$/m.exec(count.stdout)?.[1] ?? NaN);
+  if (head.stdout.trim() !== info.head) c.errors.push(`${side}: cloned main is ${head.stdout.trim() || '(none)'}, expected ${info.head}`);
+  if (objects !== info.objects) c.errors.push(`${side}: clone holds ${objects} objects, the repo has ${info.objects}`);
+}
+
+function vmHwmKb(pid: number): number {
+  try {
+    return Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+export function formatClone(rep: CloneReport): string {
+  const rows = rep.cases.map((c) => [c.name, fixed(median(c.gitwell)), fixed(min(c.gitwell)),
+    fixed(median(c.peer)), fixed(min(c.peer)), ratio(median(c.gitwell), median(c.peer)),
+    `${c.gitwell.length}/${c.peer.length}`]);
+  const lines = [table(['smart HTTP (seconds)', 'gitwell med', 'min', 'http-backend med', 'min', 'gitwell/peer', 'runs'], rows)];
+  if (rep.gitwellServerPeakKb) lines.push(`gitwell server peak RSS over the clones: ${mib(rep.gitwellServerPeakKb * 1024)} MiB`);
+  for (const note of rep.notes) lines.push(`note: ${note}`);
+  for (const c of rep.cases) for (const e of new Set(c.errors)) lines.push(`${c.name}: ${e}`);
+  return lines.join('\n');
+}
+
+if (isMain(import.meta.url)) {
+  const info = await ensureRepo();
+  console.log(describeRepo(info));
+  console.log(formatClone(await benchClone(info)));
+}
