@@ -1,0 +1,37 @@
+/**
+ * The one error type services throw. `code` is the API's machine-readable code; only
+ * src/http/errors.ts turns it into a status and a body.
+ */
+export type ErrorCode =
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'VALIDATION_ERROR'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'QUOTA_EXCEEDED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNPROCESSABLE'
+  | 'TIMEOUT'
+  | 'INTERNAL_ERROR';
+
+export class GitwellError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'GitwellError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const notFound = (what: string, details?: Record<string, unknown>) =>
+  new GitwellError('NOT_FOUND', `${what} not found`, details);
+export const invalid = (message: string, details?: Record<string, unknown>) =>
+  new GitwellError('VALIDATION_ERROR', message, details);
+export const conflict = (message: string, details?: Record<string, unknown>) =>
+  new GitwellError('CONFLICT', message, details);
+export const unprocessable = (message: string, details?: Record<string, unknown>) =>
+  new GitwellError('UNPROCESSABLE', message, details);

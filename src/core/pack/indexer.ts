@@ -1,0 +1,251 @@
+/**
+ * Pack decoding (gitformat-pack), the receive side:
+ *   "PACK" version(2|3) count, then `count` entries, then the SHA-1 of all preceding bytes.
+ *   entry types: 1 commit, 2 tree, 3 blob, 4 tag, 6 OFS_DELTA (base at this offset minus a
+ *   varint), 7 REF_DELTA (base named by a 20-byte oid, maybe outside the pack: a thin pack).
+ *
+ * Memory stays bounded: the pack is read through a window, resolved objects go straight to the
+ * sink (the store), small delta payloads are kept from pass 1 up to a budget, and bases live in
+ * a byte-bounded LRU; a base evicted from it is read back through `finder`.
+ */
+import zlib from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { applyDelta, parseEntryHeader, WasmFormatError, OBJ_OFS_DELTA, OBJ_REF_DELTA } from '../../wasm.js';
+import { GitwellError } from '../errors.js';
+import { hashObject, oidToHex } from '../oid.js';
+import type { ObjectFinder } from '../object/finder.js';
+
+/** Random access to the pack bytes (a spooled file, or a buffer). */
+export interface PackSource {
+  readonly size: number;
+  /** At least `min` bytes from `offset` (fewer only at the end), up to `want`. */
+  read(offset: number, min: number, want?: number): Buffer;
+}
+
+export interface IndexOptions {
+  /** Bases for REF_DELTAs that are not in the pack (thin packs); must answer only objects the repo may use. */
+  thinBases?: ObjectFinder;
+  /** Resolved objects already handed to the sink, for bases evicted from the cache. */
+  written: ObjectFinder;
+  /** Receives every object, in an order where a delta's base comes first. Throw to abort. */
+  sink(oid: Buffer, type: number, data: Uint8Array): void;
+  /** Called for each object before the sink; return an error text to reject the pack. */
+  check?(type: number, data: Uint8Array, oid: Buffer): string | null;
+  baseCacheBytes?: number;
+  deltaKeepBytes?: number;
+}
+
+export interface IndexResult {
+  objects: number;
+  deltas: number;
+  thin: number;
+  bytes: number;
+  oids: Buffer[];
+}
+
+export const packError = (message: string) => new GitwellError('UNPROCESSABLE', message);
+
+interface InflateInfo {
+  buffer: Buffer;
+  engine: { bytesWritten: number };
+}
+
+function inflateAt(src: PackSource, offset: number, size: number): { data: Buffer; used: number } {
+  // a zlib stream is at most a little larger than its content (stored blocks: 5 bytes per 64 KiB)
+  const bound = size + Math.ceil(size / 16000) * 5 + 64;
+  const win = src.read(offset, 1, Math.max(bound, 64 * 1024));
+  let r: InflateInfo;
+  try {
+    r = zlib.inflateSync(win, { info: true, maxOutputLength: Math.max(size, 1) }) as unknown as InflateInfo;
+  } catch (e) {
+    const why = e instanceof RangeError ? 'inflates past its declared size' : 'has a corrupt or truncated zlib stream';
+    throw packError(`pack entry at offset ${offset} ${why}`);
+  }
+  if (r.buffer.length !== size) throw packError(`pack entry at offset ${offset} inflates to ${r.buffer.length} bytes, header says ${size}`);
+  return { data: r.buffer, used: r.engine.bytesWritten };
+}
+
+class ByteLru {
+  private readonly map = new Map<number, Uint8Array>();
+  private bytes = 0;
+  constructor(private readonly cap: number) {}
+  get(k: number): Uint8Array | undefined {
+    const v = this.map.get(k);
+    if (v) {
+      this.map.delete(k);
+      this.map.set(k, v);
+    }
+    return v;
+  }
+  set(k: number, v: Uint8Array): void {
+    if (v.length > this.cap / 4) return;
+    this.map.set(k, v);
+    this.bytes += v.length;
+    for (const [key, old] of this.map) {
+      if (this.bytes <= this.cap) break;
+      this.map.delete(key);
+      this.bytes -= old.length;
+    }
+  }
+}
+
+export function indexPack(src: PackSource, opts: IndexOptions): IndexResult {
+  if (src.size < 32) throw packError('pack is truncated: shorter than header and checksum');
+  const head = src.read(0, 12);
+  if (head.toString('latin1', 0, 4) !== 'PACK') throw packError('not a pack: bad signature');
+  const version = head.readUInt32BE(4);
+  if (version !== 2 && version !== 3) throw packError(`unsupported pack version ${version}`);
+  const count = head.readUInt32BE(8);
+  const end = src.size - 20;
+
+  // pass 1: walk the entries; whole objects are resolved at once, deltas are recorded
+  const type = new Uint8Array(count);
+  const offsets = new Float64Array(count);
+  const baseOffset = new Float64Array(count);
+  const oids: Buffer[] = new Array(count);
+  const refBase = new Map<number, Buffer>();
+  const kept = new Map<number, Buffer>();
+  let keptBytes = 0;
+  const keepBudget = opts.deltaKeepBytes ?? 64 * 1024 * 1024;
+  const indexOfOffset = new Map<number, number>();
+  let deltas = 0;
+  let off = 12;
+
+  const emit = (i: number, t: number, data: Uint8Array) => {
+    const oid = hashObject(t, data);
+    const why = opts.check?.(t, data, oid);
+    if (why) throw packError(`object ${oidToHex(oid)} is invalid: ${why}`);
+    opts.sink(oid, t, data);
+    oids[i] = oid;
+  };
+
+  for (let i = 0; i < count; i++) {
+    if (off >= end) throw packError(`pack is truncated: ${count - i} of ${count} objects missing`);
+    let h;
+    try {
+      h = parseEntryHeader(src.read(off, Math.min(64, end - off)).subarray(0, Math.min(64, end - off)), 0, off);
+    } catch (e) {
+      if (e instanceof WasmFormatError) throw packError(`bad entry header at offset ${off}: ${e.message}`);
+      throw e;
+    }
+    offsets[i] = off;
+    indexOfOffset.set(off, i);
+    type[i] = h.type;
+    const { data, used } = inflateAt(src, off + h.headerLength, h.size);
+    if (h.type === OBJ_OFS_DELTA) {
+      baseOffset[i] = h.baseOffset;
+      if (!indexOfOffset.has(baseOffset[i])) throw packError(`delta at offset ${off} names a base offset that is not an entry`);
+      deltas++;
+    } else if (h.type === OBJ_REF_DELTA) {
+      refBase.set(i, Buffer.from(src.read(off + h.headerLength - 20, 20).subarray(0, 20)));
+      deltas++;
+    } else {
+      emit(i, h.type, data);
+    }
+    if ((h.type === OBJ_OFS_DELTA || h.type === OBJ_REF_DELTA) && keptBytes + data.length <= keepBudget) {
+      kept.set(i, data);
+      keptBytes += data.length;
+    }
+    off += h.headerLength + used;
+    if (off > end) throw packError('pack is truncated inside an entry');
+  }
+  if (off !== end) throw packError(`pack has ${end - off} unexpected bytes after its last entry`);
+
+  // the trailer: sha1 over everything before it
+  const hash = createHash('sha1');
+  for (let p = 0; p < end; ) {
+    const n = Math.min(8 * 1024 * 1024, end - p);
+    hash.update(src.read(p, n).subarray(0, n));
+    p += n;
+  }
+  if (!hash.digest().equals(src.read(end, 20).subarray(0, 20))) throw packError('pack checksum mismatch: the pack is corrupt');
+
+  // pass 2: resolve deltas depth-first from every base
+  const children = new Map<number | string, number[]>();
+  const addChild = (key: number | string, i: number) => {
+    const list = children.get(key);
+    if (list) list.push(i);
+    else children.set(key, [i]);
+  };
+  for (let i = 0; i < count; i++) {
+    if (type[i] === OBJ_OFS_DELTA) addChild(indexOfOffset.get(baseOffset[i])!, i);
+  }
+  for (const [i, oid] of refBase) {
+    addChild(oidToHex(oid), i);
+  }
+
+  const cache = new ByteLru(opts.baseCacheBytes ?? 96 * 1024 * 1024);
+  const resolvedType = new Uint8Array(count);
+  for (let i = 0; i < count; i++) if (type[i] < 5) resolvedType[i] = type[i];
+  let resolved = 0;
+
+  const baseData = (i: number): Uint8Array => {
+    const c = cache.get(i);
+    if (c) return c;
+    const o = opts.written.get(oids[i]);
+    if (!o) throw packError(`internal: resolved base ${oidToHex(oids[i])} cannot be read back`);
+    return Buffer.from(o.data);
+  };
+
+  const resolveFrom = (root: number | null, rootOid: string, rootType: number, rootData: Uint8Array | null) => {
+    // stack of [entry index, base key]; base key: an entry index, or -1 for an outside base
+    const stack: Array<[number, number]> = [];
+    const outside = rootData;
+    const pushKids = (i: number | null, oidHex: string, asBase: number) => {
+      const a = i === null ? undefined : children.get(i);
+      const b = oidHex ? children.get(oidHex) : undefined;
+      if (a) for (const k of a) stack.push([k, asBase]);
+      if (b) {
+        for (const k of b) stack.push([k, asBase]);
+        children.delete(oidHex);
+      }
+    };
+    pushKids(root, rootOid, root ?? -1);
+    while (stack.length > 0) {
+      const [i, b] = stack.pop()!;
+      if (resolvedType[i]) continue;
+      const base = b === -1 ? outside! : baseData(b);
+      const t = b === -1 ? rootType : resolvedType[b];
+      let delta = kept.get(i);
+      if (delta) kept.delete(i);
+      else {
+        const win = src.read(offsets[i], 1, 64);
+        const hh = parseEntryHeader(win.subarray(0, Math.min(64, win.length)), 0, offsets[i]);
+        delta = inflateAt(src, offsets[i] + hh.headerLength, hh.size).data;
+      }
+      let data: Buffer;
+      try {
+        data = applyDelta(base, delta);
+      } catch (e) {
+        if (e instanceof WasmFormatError) throw packError(`delta at offset ${offsets[i]} is corrupt: ${e.message}`);
+        throw e;
+      }
+      resolvedType[i] = t;
+      emit(i, t, data);
+      resolved++;
+      const hex = oidToHex(oids[i]);
+      if (children.has(i) || children.has(hex)) {
+        cache.set(i, data);
+        pushKids(i, hex, i);
+      }
+    }
+  };
+
+  for (let i = 0; i < count; i++) {
+    if (type[i] < 5) resolveFrom(i, oidToHex(oids[i]), type[i], null);
+  }
+  // thin pack: bases the client assumed we have
+  let thin = 0;
+  for (const key of [...children.keys()]) {
+    if (typeof key !== 'string' || !children.has(key)) continue;
+    const base = opts.thinBases?.get(Buffer.from(key, 'hex'));
+    if (!base) continue;
+    thin++;
+    resolveFrom(null, key, base.type, Buffer.from(base.data));
+  }
+  if (resolved !== deltas) {
+    const missing = [...children.keys()].find((k) => typeof k === 'string');
+    throw packError(`pack has ${deltas - resolved} unresolved deltas${missing ? ` (missing base ${missing})` : ''}`);
+  }
+  return { objects: count, deltas, thin, bytes: src.size, oids };
+}

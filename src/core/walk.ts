@@ -1,0 +1,68 @@
+/**
+ * Object reachability over an ObjectFinder. The seen-set and the work stack live in the WASM
+ * core (ObjectWalker); this file does the I/O and the policy: where to stop, what to skip,
+ * and the type checks a connectivity check needs (a tree entry with a tree mode must be a tree).
+ */
+import { ObjectWalker } from '../wasm.js';
+import { GitwellError } from './errors.js';
+import type { ObjectFinder } from './object/finder.js';
+import { oidToHex, TYPE_NAME } from './oid.js';
+
+export interface WalkOptions {
+  /** Follow commit parents (default true). */
+  followParents?: boolean;
+  /** Roots whose whole closure the other side has: walked first, marked, never emitted. */
+  haveRoots?: Iterable<Uint8Array>;
+  /** True: emit nothing for this oid and do not descend (e.g. an object the repo already had). */
+  stop?(oid: Buffer): boolean;
+  /** Consulted for blobs reached through a tree; false leaves the blob out (partial clone filters). */
+  wantBlob?(oid: Buffer): boolean;
+  /** Called for every reached object, in walk order. `data` is valid only during the call. */
+  visit?(oid: Buffer, type: number, data: Uint8Array): void;
+  /** What to do when an object is missing (default: throw). */
+  onMissing?(oid: Buffer): void;
+}
+
+export const missingObject = (oid: Uint8Array) =>
+  new GitwellError('UNPROCESSABLE', `missing object ${oidToHex(oid)}`, { oid: oidToHex(oid) });
+
+function drain(w: ObjectWalker, finder: ObjectFinder, opts: WalkOptions, emit: boolean): number {
+  let n = 0;
+  for (let oid = w.next(); oid !== null; oid = w.next()) {
+    const kind = w.nextKind;
+    if (emit && opts.stop?.(oid)) continue;
+    if (kind === 3 && opts.wantBlob && !opts.wantBlob(oid)) continue;
+    if (kind === 3 && !emit) continue; // a have-side blob is marked by being seen; no need to load it
+    const o = finder.get(oid);
+    if (!o) {
+      if (!emit) continue; // the other side's closure may cross objects we never had (shallow)
+      if (opts.onMissing) {
+        opts.onMissing(oid);
+        continue;
+      }
+      throw missingObject(oid);
+    }
+    if (kind !== 0 && kind !== o.type) {
+      throw new GitwellError('UNPROCESSABLE', `object ${oidToHex(oid)} is a ${TYPE_NAME[o.type]}, but is linked as a ${TYPE_NAME[kind]}`);
+    }
+    n++;
+    if (o.type !== 3) w.visit(o.type, o.data);
+    if (emit) opts.visit?.(oid, o.type, o.data);
+  }
+  return n;
+}
+
+/** Walks from `starts`, skipping the closure of `haveRoots`; returns the number of objects emitted. */
+export function walkObjects(finder: ObjectFinder, starts: Iterable<Uint8Array>, opts: WalkOptions = {}): number {
+  const w = new ObjectWalker({ followParents: opts.followParents ?? true });
+  try {
+    if (opts.haveRoots) {
+      for (const h of opts.haveRoots) w.push(h, 0);
+      drain(w, finder, opts, false);
+    }
+    for (const s of starts) w.push(s, 0);
+    return drain(w, finder, opts, true);
+  } finally {
+    w.dispose();
+  }
+}

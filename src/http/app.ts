@@ -1,0 +1,41 @@
+/**
+ * The request pipeline: request id, routing, the handler, and errors mapped in the dialect of
+ * the route (Coregit JSON for /v1, OpenCodeHub envelope for /api, text for git).
+ */
+import { randomBytes } from 'node:crypto';
+import { GitwellError } from '../core/errors.js';
+import type { Store } from '../../storage/index.js';
+import type { Config } from '../config.js';
+import { coregitErrorBody, opencodehubErrorBody, STATUS, toGitwellError } from './errors.js';
+import { Router, type Dialect, type Route } from './router.js';
+import type { AppHandler, HttpReply } from './uws.js';
+
+function errorReply(e: unknown, dialect: Dialect, requestId: string): HttpReply {
+  const err = toGitwellError(e);
+  const body = dialect === 'api' ? opencodehubErrorBody(err, requestId) : coregitErrorBody(err, requestId);
+  return { status: STATUS[err.code], headers: { 'content-type': 'application/json' }, body };
+}
+
+export function createApp(store: Store, config: Config, routes: Route[]): AppHandler {
+  const router = new Router(routes);
+  return async (req) => {
+    const requestId = req.headers['x-request-id']?.slice(0, 64).replace(/[^\w.-]/g, '') || randomBytes(8).toString('hex');
+    const m = router.match(req.method, req.path);
+    let reply: HttpReply;
+    if (!m.route) {
+      const dialect: Dialect = req.path.startsWith('/api/') ? 'api' : 'v1';
+      reply = m.allowed.length
+        ? errorReply(new GitwellError('VALIDATION_ERROR', `method ${req.method} not allowed`, { allowed: m.allowed }), dialect, requestId)
+        : errorReply(new GitwellError('NOT_FOUND', 'route not found'), dialect, requestId);
+      if (m.allowed.length) reply.status = 405;
+    } else {
+      try {
+        reply = await m.route.handler({ store, config, req, requestId, params: m.params });
+      } catch (e) {
+        reply = errorReply(e, m.route.dialect, requestId);
+      }
+    }
+    reply.headers = { ...reply.headers, 'x-request-id': requestId };
+    return reply;
+  };
+}

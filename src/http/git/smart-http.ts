@@ -1,0 +1,109 @@
+/**
+ * git smart HTTP (gitprotocol-http):
+ *   GET  /ORG/[NS/]SLUG.git/info/refs?service=git-upload-pack|git-receive-pack
+ *   POST /ORG/[NS/]SLUG.git/git-upload-pack     (v0/v1, or v2 with "Git-Protocol: version=2")
+ *   POST /ORG/[NS/]SLUG.git/git-receive-pack
+ * Auth is HTTP Basic with the API key as password (any username); a 401 carries
+ * WWW-Authenticate so that git asks for credentials.
+ */
+import zlib from 'node:zlib';
+import { GitwellError } from '../../core/errors.js';
+import type { RepoRecord, Store } from '../../../storage/index.js';
+import { authorize, verifyKey, type Access } from '../../services/auth.js';
+import { advertiseV0, advertiseV2, uploadPackV0, uploadPackV2 } from '../../protocol/upload-pack.js';
+import { receivePack } from '../../protocol/receive-pack.js';
+import { RECEIVE_PACK_CAPS } from '../../protocol/capabilities.js';
+import { FLUSH, pkt } from '../../protocol/pkt-line.js';
+import { ZERO_OID } from '../../core/oid.js';
+import type { HttpReply, HttpRequest } from '../uws.js';
+import { STATUS, toGitwellError } from '../errors.js';
+import type { Config } from '../../config.js';
+
+export const GIT_PATH = /^\/([a-z0-9-]+)\/(?:([a-z0-9-]+)\/)?([a-z0-9._-]+?)(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/;
+
+function credentials(req: HttpRequest): { anonymous: boolean; token: string } {
+  const h = req.headers['authorization'];
+  if (!h) return { anonymous: true, token: '' };
+  if (h.startsWith('Basic ')) {
+    const decoded = Buffer.from(h.slice(6), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return { anonymous: false, token: colon >= 0 ? decoded.slice(colon + 1) : decoded };
+  }
+  if (h.startsWith('Bearer ')) return { anonymous: false, token: h.slice(7) };
+  return { anonymous: false, token: '' };
+}
+
+function gitError(e: unknown): HttpReply {
+  const err = toGitwellError(e);
+  const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' };
+  if (err.code === 'UNAUTHORIZED') headers['www-authenticate'] = 'Basic realm="gitwell", charset="UTF-8"';
+  return { status: STATUS[err.code], headers, body: `${err.message}\n` };
+}
+
+function isV2(req: HttpRequest): boolean {
+  return (req.headers['git-protocol'] ?? '').split(':').includes('version=2');
+}
+
+function resolveRepo(store: Store, req: HttpRequest, m: RegExpExecArray, access: Access): RepoRecord {
+  const [, org, ns, slug] = m;
+  const repo = store.findRepo(org, ns ?? null, slug);
+  const { anonymous, token } = credentials(req);
+  const key = anonymous ? null : verifyKey(store, token);
+  return authorize(repo, key, access, anonymous);
+}
+
+async function requestBody(req: HttpRequest, limit: number): Promise<Buffer> {
+  const raw = await req.body.buffer(limit);
+  const enc = req.headers['content-encoding'];
+  if (!enc || enc === 'identity') return raw;
+  if (enc !== 'gzip' && enc !== 'x-gzip') throw new GitwellError('VALIDATION_ERROR', `unsupported content-encoding ${enc}`);
+  try {
+    return zlib.gunzipSync(raw, { maxOutputLength: limit });
+  } catch {
+    throw new GitwellError('VALIDATION_ERROR', 'request body is not valid gzip or is too large');
+  }
+}
+
+export async function handleGit(store: Store, config: Config, req: HttpRequest, m: RegExpExecArray): Promise<HttpReply> {
+  const action = m[4];
+  try {
+    if (action === 'info/refs') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new GitwellError('VALIDATION_ERROR', 'info/refs takes GET');
+      const service = new URLSearchParams(req.query).get('service');
+      if (service !== 'git-upload-pack' && service !== 'git-receive-pack') {
+        throw new GitwellError('FORBIDDEN', 'dumb HTTP is not supported: use a git client with smart HTTP');
+      }
+      const repo = resolveRepo(store, req, m, service === 'git-receive-pack' ? 'write' : 'read');
+      const headers = { 'content-type': `application/x-${service}-advertisement`, 'cache-control': 'no-cache' };
+      if (service === 'git-upload-pack' && isV2(req)) return { status: 200, headers, body: advertiseV2() };
+      const preamble = Buffer.concat([pkt(`# service=${service}\n`), FLUSH]);
+      const body = service === 'git-upload-pack' ? advertiseV0(store, repo) : advertiseReceive(store, repo);
+      return { status: 200, headers, body: Buffer.concat([preamble, body]) };
+    }
+    if (req.method !== 'POST') throw new GitwellError('VALIDATION_ERROR', `${action} takes POST`);
+    if (action === 'git-upload-pack') {
+      const repo = resolveRepo(store, req, m, 'read');
+      const body = await requestBody(req, config.maxUploadRequestBytes);
+      const stream = isV2(req) ? uploadPackV2(store, repo, body) : uploadPackV0(store, repo, body);
+      return { status: 200, headers: { 'content-type': 'application/x-git-upload-pack-result', 'cache-control': 'no-cache' }, stream };
+    }
+    const repo = resolveRepo(store, req, m, 'write');
+    if (req.headers['content-encoding'] && req.headers['content-encoding'] !== 'identity') {
+      throw new GitwellError('VALIDATION_ERROR', 'compressed receive-pack bodies are not supported');
+    }
+    const spool = await req.body.file(config.maxPushBytes);
+    const result = receivePack(store, repo, spool.source());
+    return { status: 200, headers: { 'content-type': 'application/x-git-receive-pack-result', 'cache-control': 'no-cache' }, body: result };
+  } catch (e) {
+    return gitError(e);
+  }
+}
+
+function advertiseReceive(store: Store, repo: RepoRecord): Buffer {
+  const refs = store.listRefs(repo.id);
+  const lines: Buffer[] = [];
+  if (refs.length === 0) lines.push(pkt(`${ZERO_OID} capabilities^{}\0${RECEIVE_PACK_CAPS}\n`));
+  refs.forEach((r, i) => lines.push(pkt(i === 0 ? `${r.oid} ${r.name}\0${RECEIVE_PACK_CAPS}\n` : `${r.oid} ${r.name}\n`)));
+  lines.push(FLUSH);
+  return Buffer.concat(lines);
+}

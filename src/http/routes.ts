@@ -1,0 +1,17 @@
+/**
+ * Every route gitwell serves, in one table. Each resource's handlers live in their own file.
+ */
+import type { Route } from './router.js';
+import { GIT_PATH, handleGit } from './git/smart-http.js';
+
+export const routes: Route[] = [
+  { method: 'GET', path: '/healthz', dialect: 'plain', handler: () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' }) },
+
+  // git smart HTTP
+  {
+    method: '*',
+    path: GIT_PATH,
+    dialect: 'git',
+    handler: (ctx) => handleGit(ctx.store, ctx.config, ctx.req, GIT_PATH.exec(ctx.req.path)!),
+  },
+];

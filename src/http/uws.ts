@@ -1,0 +1,225 @@
+/**
+ * The only file that imports uWebSockets.js. It turns uWS's callback API into a plain request
+ * (copied out of the stack-allocated uWS request at once) and a plain reply, with the body
+ * collected as it arrives (in memory, spilling to a temp file past a threshold) and streamed
+ * replies written with back-pressure (write, then wait for onWritable when the socket is full).
+ */
+import { createRequire } from 'node:module';
+import type { HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
+import { Spool } from '../services/spool.js';
+
+const require = createRequire(import.meta.url);
+const uWS = require('@trufflesuite/uws-js-unofficial') as typeof import('@trufflesuite/uws-js-unofficial');
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  query: string;
+  /** lower-cased names */
+  headers: Record<string, string>;
+  ip: string;
+  body: RequestBody;
+}
+
+export interface HttpReply {
+  status: number;
+  headers?: Record<string, string>;
+  body?: Buffer | string;
+  /** a body produced over time; written with back-pressure */
+  stream?: AsyncIterable<Buffer>;
+}
+
+export type AppHandler = (req: HttpRequest) => Promise<HttpReply>;
+
+const MEMORY_LIMIT = 1024 * 1024;
+
+/** Collects the request body as it arrives; past MEMORY_LIMIT it goes to a temp file. */
+export class RequestBody {
+  private chunks: Buffer[] = [];
+  private spool: Spool | null = null;
+  size = 0;
+  private finished = false;
+  private failed: Error | null = null;
+  private waiters: Array<() => void> = [];
+  /** set by the consumer: larger bodies fail with `tooLarge` */
+  maxBytes = Infinity;
+  tooLarge = false;
+
+  private disposed = false;
+
+  push(chunk: ArrayBuffer, last: boolean): void {
+    if (this.tooLarge || this.disposed) return;
+    this.size += chunk.byteLength;
+    if (this.size > this.maxBytes) {
+      this.tooLarge = true;
+      this.chunks = [];
+    } else if (this.spool) {
+      this.spool.write(new Uint8Array(chunk));
+    } else {
+      this.chunks.push(Buffer.from(chunk.slice(0)));
+      if (this.size > MEMORY_LIMIT) {
+        this.spool = new Spool();
+        for (const c of this.chunks) this.spool.write(c);
+        this.chunks = [];
+      }
+    }
+    if (last) this.settle();
+  }
+
+  abort(): void {
+    this.failed = new Error('client went away');
+    this.settle();
+  }
+
+  private settle(): void {
+    this.finished = true;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private async complete(): Promise<void> {
+    if (!this.finished) await new Promise<void>((r) => this.waiters.push(r));
+    if (this.failed) throw this.failed;
+  }
+
+  /** The whole body in memory; throws BodyTooLarge past `limit`. */
+  async buffer(limit: number): Promise<Buffer> {
+    this.maxBytes = Math.min(this.maxBytes, limit);
+    await this.complete();
+    if (this.tooLarge || this.size > limit) throw new BodyTooLarge(limit);
+    if (!this.spool) return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    const src = this.spool.source();
+    return Buffer.from(src.read(0, this.size));
+  }
+
+  /** The whole body as a temp file (the caller disposes it). */
+  async file(limit: number): Promise<Spool> {
+    this.maxBytes = Math.min(this.maxBytes, limit);
+    await this.complete();
+    if (this.tooLarge || this.size > limit) throw new BodyTooLarge(limit);
+    if (!this.spool) {
+      this.spool = new Spool();
+      for (const c of this.chunks) this.spool.write(c);
+      this.chunks = [];
+    }
+    return this.spool;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.spool?.dispose();
+  }
+}
+
+export class BodyTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`request body exceeds ${limit} bytes`);
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK', 201: 'Created', 204: 'No Content', 206: 'Partial Content', 304: 'Not Modified',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
+  409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable',
+  422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+};
+
+function writeHead(res: HttpResponse, reply: HttpReply): void {
+  res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? 'Unknown'}`);
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
+}
+
+async function send(res: HttpResponse, state: ResState, reply: HttpReply): Promise<void> {
+  if (state.aborted) return;
+  if (!reply.stream) {
+    res.cork(() => {
+      writeHead(res, reply);
+      if (reply.status === 304 || reply.status === 204) res.endWithoutBody(0);
+      else res.end(reply.body ?? '');
+    });
+    return;
+  }
+  let headWritten = false;
+  try {
+    for await (const chunk of reply.stream) {
+      if (state.aborted) return;
+      let ok = true;
+      res.cork(() => {
+        if (!headWritten) {
+          writeHead(res, reply);
+          headWritten = true;
+        }
+        ok = res.write(chunk);
+      });
+      if (!ok && !state.aborted) {
+        await new Promise<void>((resolve) => {
+          state.onAbort = resolve;
+          res.onWritable(() => {
+            resolve();
+            return true;
+          });
+        });
+      }
+    }
+  } catch {
+    // the reply is already under way: all we can do is cut the connection so the client sees it fail
+    if (!state.aborted) res.close();
+    return;
+  }
+  if (state.aborted) return;
+  res.cork(() => {
+    if (!headWritten) writeHead(res, reply);
+    res.end();
+  });
+}
+
+interface ResState {
+  aborted: boolean;
+  onAbort?: () => void;
+}
+
+export interface Listening {
+  port: number;
+  close(): void;
+}
+
+export function listen(host: string, port: number, handler: AppHandler): Promise<Listening> {
+  const app: TemplatedApp = uWS.App();
+  app.any('/*', (res, req) => {
+    const state: ResState = { aborted: false };
+    const body = new RequestBody();
+    const headers: Record<string, string> = {};
+    req.forEach((k, v) => {
+      headers[k] = v;
+    });
+    const request: HttpRequest = {
+      method: req.getMethod().toUpperCase(),
+      path: req.getUrl(),
+      query: req.getQuery() ?? '',
+      headers,
+      ip: Buffer.from(res.getRemoteAddressAsText()).toString(),
+      body,
+    };
+    res.onAborted(() => {
+      state.aborted = true;
+      body.abort();
+      state.onAbort?.();
+    });
+    if (request.method === 'GET' || request.method === 'HEAD') body.push(new ArrayBuffer(0), true);
+    else res.onData((chunk, last) => body.push(chunk, last));
+    handler(request)
+      .then((reply) => send(res, state, reply))
+      .catch(() => {
+        if (!state.aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end('{"error":"internal error","code":"INTERNAL_ERROR"}'));
+      })
+      .finally(() => body.dispose());
+  });
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (sock: us_listen_socket | false) => {
+      if (!sock) return reject(new Error(`cannot listen on ${host}:${port}`));
+      resolve({
+        port: uWS.us_socket_local_port(sock),
+        close: () => uWS.us_listen_socket_close(sock),
+      });
+    });
+  });
+}

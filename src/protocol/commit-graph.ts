@@ -1,0 +1,218 @@
+/**
+ * Commit-graph questions upload-pack asks: which commits to send given wants and haves, where
+ * a shallow history is cut, whether negotiation may stop. Commits come from an ObjectFinder and
+ * are parsed by the WASM core; each request keeps its own small cache of parsed commits.
+ */
+import { parseCommitLinks } from '../wasm.js';
+import type { ObjectFinder } from '../core/object/finder.js';
+import { oidFromHex, oidToHex } from '../core/oid.js';
+import { parseTag } from '../core/object/tag.js';
+
+export interface CommitInfo {
+  oid: string;
+  tree: string;
+  parents: string[];
+  time: number;
+}
+
+export class CommitGraph {
+  private readonly cache = new Map<string, CommitInfo | null>();
+  constructor(private readonly finder: ObjectFinder) {}
+
+  get(oid: string): CommitInfo | null {
+    let c = this.cache.get(oid);
+    if (c !== undefined) return c;
+    const o = this.finder.get(oidFromHex(oid));
+    c = null;
+    if (o && o.type === 1) {
+      const l = parseCommitLinks(o.data);
+      c = { oid, tree: oidToHex(l.tree), parents: l.parents.map(oidToHex), time: l.commitTime };
+    }
+    this.cache.set(oid, c);
+    return c;
+  }
+
+  /** Follows annotated tags down to what they name; returns the tag oids passed on the way. */
+  peel(oid: string): { target: string; type: number; tags: string[] } | null {
+    const tags: string[] = [];
+    for (let i = 0; i < 64; i++) {
+      const o = this.finder.get(oidFromHex(oid));
+      if (!o) return null;
+      if (o.type !== 4) return { target: oid, type: o.type, tags };
+      tags.push(oid);
+      oid = parseTag(o.data).object;
+    }
+    return null;
+  }
+
+  /** True if some commit in `targets` is reachable from `from` (bounded). */
+  reaches(from: string, targets: Set<string>, limit = 10_000): boolean {
+    const seen = new Set<string>();
+    const stack = [from];
+    while (stack.length > 0 && seen.size < limit) {
+      const c = stack.pop()!;
+      if (targets.has(c)) return true;
+      if (seen.has(c)) continue;
+      seen.add(c);
+      const info = this.get(c);
+      if (info) stack.push(...info.parents);
+    }
+    return false;
+  }
+}
+
+/** A max-heap on commit time: the newest commit first, as git's revision walk goes. */
+class DateQueue {
+  private readonly items: Array<{ c: CommitInfo; bad: boolean }> = [];
+  get size(): number {
+    return this.items.length;
+  }
+  push(c: CommitInfo, bad: boolean): void {
+    const a = this.items;
+    a.push({ c, bad });
+    for (let i = a.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (a[p].c.time >= a[i].c.time) break;
+      [a[p], a[i]] = [a[i], a[p]];
+      i = p;
+    }
+  }
+  pop(): { c: CommitInfo; bad: boolean } {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l].c.time > a[m].c.time) m = l;
+        if (r < a.length && a[r].c.time > a[m].c.time) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
+  allBad(): boolean {
+    return this.items.every((x) => x.bad);
+  }
+}
+
+export interface CommitSelection {
+  /** commits to send, newest first */
+  send: CommitInfo[];
+  /** commits the client has whose trees bound the object walk */
+  edges: CommitInfo[];
+}
+
+/**
+ * Commits reachable from `wants` but not from `haves` (git's rev-list wants ^haves).
+ * `cut`: commits whose parents are not followed (client shallow boundary on the have side,
+ * new shallow boundary on the want side). `extraStarts`: parents to send although a have
+ * reaches them (the history behind an unshallowed commit).
+ */
+export function selectCommits(
+  g: CommitGraph,
+  wants: string[],
+  haves: string[],
+  opts: { haveCut?: Set<string>; wantCut?: Set<string>; excludeSince?: number; excluded?: Set<string> } = {},
+): CommitSelection {
+  const state = new Map<string, 'good' | 'bad'>();
+  const q = new DateQueue();
+  const send: CommitInfo[] = [];
+  const edgeSet = new Set<string>();
+  for (const h of haves) {
+    const c = g.get(h);
+    if (c && state.get(h) !== 'bad') {
+      state.set(h, 'bad');
+      q.push(c, true);
+    }
+  }
+  for (const w of wants) {
+    const c = g.get(w);
+    if (c && !state.has(w)) {
+      state.set(w, 'good');
+      q.push(c, false);
+    }
+  }
+  while (q.size > 0 && !q.allBad()) {
+    const { c } = q.pop();
+    const bad = state.get(c.oid) === 'bad';
+    if (bad) {
+      if (opts.haveCut?.has(c.oid)) continue;
+      for (const p of c.parents) {
+        if (state.get(p) === 'bad') continue;
+        const pc = g.get(p);
+        if (!pc) continue;
+        state.set(p, 'bad');
+        q.push(pc, true);
+      }
+      continue;
+    }
+    if (opts.excluded?.has(c.oid)) continue;
+    if (opts.excludeSince !== undefined && c.time < opts.excludeSince) continue;
+    send.push(c);
+    if (opts.wantCut?.has(c.oid)) continue;
+    for (const p of c.parents) {
+      const s = state.get(p);
+      if (s === 'bad') {
+        edgeSet.add(p);
+        continue;
+      }
+      if (s === 'good') continue;
+      const pc = g.get(p);
+      if (!pc) continue;
+      state.set(p, 'good');
+      q.push(pc, false);
+    }
+  }
+  // a commit first queued as good and later found bad was still sent: drop it now
+  const finalSend = send.filter((c) => state.get(c.oid) !== 'bad');
+  for (const c of send) for (const p of c.parents) if (state.get(p) === 'bad') edgeSet.add(p);
+  const edges = [...edgeSet].map((o) => g.get(o)).filter((c): c is CommitInfo => c !== null);
+  return { send: finalSend, edges };
+}
+
+/**
+ * The shallow boundary for `deepen N`: commits at depth N from the starts (depth 1 = the starts)
+ * keep no parents. Returns the boundary and every commit within the depth.
+ */
+export function shallowByDepth(g: CommitGraph, starts: string[], depth: number): { boundary: Set<string>; within: Set<string> } {
+  const boundary = new Set<string>();
+  const best = new Map<string, number>();
+  let frontier = starts.filter((s) => g.get(s));
+  for (const s of frontier) best.set(s, 1);
+  for (let d = 1; frontier.length > 0; d++) {
+    const next: string[] = [];
+    for (const oid of frontier) {
+      const c = g.get(oid)!;
+      if (d >= depth) {
+        if (c.parents.length > 0) boundary.add(oid);
+        continue;
+      }
+      for (const p of c.parents) {
+        const known = best.get(p);
+        if (known !== undefined && known <= d + 1) continue;
+        if (!g.get(p)) continue;
+        best.set(p, d + 1);
+        boundary.delete(p);
+        next.push(p);
+      }
+    }
+    frontier = next;
+  }
+  // a commit reached at a shallower depth by another path is not a boundary
+  for (const b of [...boundary]) if ((best.get(b) ?? 0) < depth) boundary.delete(b);
+  return { boundary, within: new Set(best.keys()) };
+}
+
+/** Boundary for deepen-since / deepen-not: sent commits whose parents are all or partly not sent. */
+export function shallowByExclusion(g: CommitGraph, sent: CommitInfo[]): Set<string> {
+  const sentSet = new Set(sent.map((c) => c.oid));
+  const boundary = new Set<string>();
+  for (const c of sent) if (c.parents.some((p) => !sentSet.has(p))) boundary.add(c.oid);
+  return boundary;
+}

@@ -1,0 +1,444 @@
+/**
+ * git-upload-pack: ref advertisement, negotiation and the pack, for protocol v0/v1 and the
+ * `fetch` command of v2 (gitprotocol-pack, gitprotocol-v2). Over HTTP every request is a fresh
+ * stateless round: the client resends its wants, shallows and the haves it knows are common.
+ *
+ *   v0 request = *(want) *(shallow) [deepen] [filter] flush-pkt *(have) (flush-pkt | "done")
+ *   v0 answer  = [shallow-info flush-pkt] *(ACK oid common|ready) (NAK | ACK oid) [pack]
+ */
+import { GitwellError } from '../core/errors.js';
+import { isOidHex, oidFromHex, ZERO_OID } from '../core/oid.js';
+import type { ObjectFinder } from '../core/object/finder.js';
+import { walkObjects } from '../core/walk.js';
+import { PackWriter } from '../core/pack/writer.js';
+import type { RepoRecord, Store } from '../../storage/index.js';
+import { CommitGraph, selectCommits, shallowByDepth, shallowByExclusion } from './commit-graph.js';
+import { uploadPackCapsV0, V2_CAPS } from './capabilities.js';
+import { DELIM, FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
+import { parseFilter, type Filter } from './filter.js';
+
+export interface FetchRequest {
+  wants: string[];
+  haves: string[];
+  shallows: string[];
+  depth: number;
+  deepenRelative: boolean;
+  deepenSince: number | null;
+  deepenNot: string[];
+  filter: Filter | null;
+  done: boolean;
+  caps: Set<string>;
+}
+
+const badRequest = (m: string) => new GitwellError('VALIDATION_ERROR', `protocol error: ${m}`);
+
+function emptyRequest(): FetchRequest {
+  return { wants: [], haves: [], shallows: [], depth: 0, deepenRelative: false, deepenSince: null, deepenNot: [], filter: null, done: false, caps: new Set() };
+}
+
+/** One argument line of a fetch request; shared by v0 and v2. Returns false if unknown. */
+function fetchArg(req: FetchRequest, line: string): boolean {
+  const sp = line.indexOf(' ');
+  const key = sp < 0 ? line : line.slice(0, sp);
+  const val = sp < 0 ? '' : line.slice(sp + 1);
+  switch (key) {
+    case 'want':
+    case 'have':
+    case 'shallow': {
+      const oid = val.slice(0, 40);
+      if (!isOidHex(oid)) throw badRequest(`bad ${key} line`);
+      (key === 'want' ? req.wants : key === 'have' ? req.haves : req.shallows).push(oid);
+      return true;
+    }
+    case 'deepen': {
+      const n = Number(val);
+      if (!Number.isInteger(n) || n <= 0) throw badRequest('bad deepen value');
+      req.depth = n;
+      return true;
+    }
+    case 'deepen-relative':
+      req.deepenRelative = true;
+      return true;
+    case 'deepen-since': {
+      const t = Number(val);
+      if (!Number.isInteger(t)) throw badRequest('bad deepen-since value');
+      req.deepenSince = t;
+      return true;
+    }
+    case 'deepen-not':
+      req.deepenNot.push(val);
+      return true;
+    case 'filter':
+      req.filter = parseFilter(val);
+      return true;
+    case 'done':
+      req.done = true;
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function refAdvertisement(store: Store, repo: RepoRecord): { refs: Array<{ name: string; oid: string; peeled?: string }>; head: string | null; headTarget: string } {
+  const g = new CommitGraph(repoFinder(store, repo));
+  const refs = store.listRefs(repo.id).map((r) => {
+    if (!r.name.startsWith('refs/tags/')) return r;
+    const p = g.peel(r.oid);
+    return p && p.tags.length > 0 ? { ...r, peeled: p.target } : r;
+  });
+  const headTarget = `refs/heads/${repo.defaultBranch}`;
+  const head = refs.find((r) => r.name === headTarget)?.oid ?? null;
+  return { refs, head, headTarget };
+}
+
+/** The v0 advertisement body (without the "# service=" preamble the HTTP layer adds). */
+export function advertiseV0(store: Store, repo: RepoRecord): Buffer {
+  const { refs, head, headTarget } = refAdvertisement(store, repo);
+  const caps = uploadPackCapsV0(head ? headTarget : null);
+  const lines: Buffer[] = [];
+  const all: Array<{ name: string; oid: string }> = [];
+  if (head) all.push({ name: 'HEAD', oid: head });
+  for (const r of refs) {
+    all.push(r);
+    if (r.peeled) all.push({ name: `${r.name}^{}`, oid: r.peeled });
+  }
+  if (all.length === 0) lines.push(pkt(`${ZERO_OID} capabilities^{}\0${caps}\n`));
+  all.forEach((r, i) => lines.push(pkt(i === 0 ? `${r.oid} ${r.name}\0${caps}\n` : `${r.oid} ${r.name}\n`)));
+  lines.push(FLUSH);
+  return Buffer.concat(lines);
+}
+
+export function advertiseV2(): Buffer {
+  return Buffer.concat([...V2_CAPS.map((c) => pkt(`${c}\n`)), FLUSH]);
+}
+
+/** Objects a repo may serve: members only, so a private repo's objects never leak elsewhere. */
+export function repoFinder(store: Store, repo: RepoRecord): ObjectFinder {
+  return { get: (oid) => (store.isMember(repo.id, oid) ? store.viewObject(oid) : undefined) };
+}
+
+interface Plan {
+  shallowLines: string[];
+  objects: Buffer; // 20 bytes per oid
+  count: number;
+}
+
+/** Everything but the framing: which shallow lines to send and which objects go in the pack. */
+function planPack(store: Store, repo: RepoRecord, req: FetchRequest, common: string[]): Plan {
+  const finder = repoFinder(store, repo);
+  const g = new CommitGraph(finder);
+  const clientShallow = new Set(req.shallows);
+  const deepening = req.depth > 0 || req.deepenSince !== null || req.deepenNot.length > 0;
+
+  // peel wants: tags are sent as themselves, the walk starts from what they name
+  const commitWants: string[] = [];
+  const otherWants: string[] = [];
+  const tagObjects: string[] = [];
+  for (const w of req.wants) {
+    const p = g.peel(w);
+    if (!p) throw new GitwellError('NOT_FOUND', `not our ref ${w}`);
+    tagObjects.push(...p.tags);
+    if (p.type === 1) commitWants.push(p.target);
+    else otherWants.push(p.target);
+  }
+
+  let wantCut: Set<string> | undefined;
+  let excludeSince: number | undefined;
+  let excluded: Set<string> | undefined;
+  const shallowLines: string[] = [];
+  let extraParents: string[] = [];
+  let newShallow = new Set<string>();
+  if (req.depth > 0) {
+    const starts = req.deepenRelative ? req.shallows : commitWants;
+    const extra = req.deepenRelative ? 1 : 0;
+    const { boundary } = shallowByDepth(g, starts, req.depth + extra);
+    newShallow = boundary;
+    wantCut = boundary;
+  }
+  if (req.deepenSince !== null) excludeSince = req.deepenSince;
+  if (req.deepenNot.length > 0) {
+    excluded = new Set();
+    for (const name of req.deepenNot) {
+      const full = name.startsWith('refs/') ? name : store.getRef(repo.id, `refs/heads/${name}`) ? `refs/heads/${name}` : `refs/tags/${name}`;
+      const oid = store.getRef(repo.id, full);
+      if (!oid) throw badRequest(`deepen-not: unknown ref ${name}`);
+      const peeled = g.peel(oid);
+      if (peeled?.type === 1) for (const c of selectCommits(g, [peeled.target], []).send) excluded.add(c.oid);
+    }
+  }
+  // client shallow commits now inside the new depth get their history
+  if (deepening) {
+    for (const s of clientShallow) {
+      if (!newShallow.has(s) && (req.depth > 0 || req.deepenSince !== null || req.deepenNot.length > 0)) {
+        const c = g.get(s);
+        if (!c) continue;
+        const parentsWanted = c.parents.filter((p) => g.get(p) && (excludeSince === undefined || g.get(p)!.time >= excludeSince) && !excluded?.has(p));
+        if (parentsWanted.length === 0) continue;
+        shallowLines.push(`unshallow ${s}`);
+        extraParents.push(...parentsWanted);
+      }
+    }
+  }
+
+  const sel = selectCommits(g, [...commitWants, ...extraParents], common, {
+    haveCut: clientShallow,
+    wantCut,
+    excludeSince,
+    excluded,
+  });
+  if (deepening && (req.deepenSince !== null || req.deepenNot.length > 0)) {
+    if (sel.send.length === 0 && commitWants.length > 0 && extraParents.length === 0) throw badRequest('no commits selected for shallow requests');
+    newShallow = shallowByExclusion(g, sel.send);
+  }
+  for (const s of newShallow) if (!clientShallow.has(s)) shallowLines.unshift(`shallow ${s}`);
+
+  // objects: the trees of the edge commits (and of client-shallow commits) bound the walk
+  const haveRoots = sel.edges.map((c) => oidFromHex(c.tree));
+  for (const s of clientShallow) {
+    const c = g.get(s);
+    if (c && !extraParents.includes(s)) haveRoots.push(oidFromHex(c.tree));
+  }
+  const out: Buffer[] = [];
+  const filter = req.filter;
+  walkObjects(finder, [...sel.send.map((c) => oidFromHex(c.oid)), ...otherWants.map(oidFromHex), ...tagObjects.map(oidFromHex)], {
+    followParents: false,
+    haveRoots,
+    wantBlob: filter ? (oid) => filter.wantBlob(oid, finder) : undefined,
+    visit: (oid) => out.push(oid),
+    onMissing: () => {
+      throw new GitwellError('INTERNAL_ERROR', 'repository is missing an object it references');
+    },
+  });
+
+  // include-tag: annotated tags whose target is being sent
+  if (req.caps.has('include-tag')) {
+    const sending = new Set(out.map((o) => o.toString('latin1')));
+    for (const r of store.listRefs(repo.id, 'refs/tags/')) {
+      const p = g.peel(r.oid);
+      if (!p || p.tags.length === 0) continue;
+      if (!sending.has(oidFromHex(p.target).toString('latin1'))) continue;
+      for (const t of p.tags) {
+        const key = oidFromHex(t).toString('latin1');
+        if (!sending.has(key)) {
+          sending.add(key);
+          out.push(oidFromHex(t));
+        }
+      }
+    }
+  }
+  return { shallowLines, objects: Buffer.concat(out), count: out.length };
+}
+
+/** Streams the pack for a plan, side-band framed when `band` is set. */
+async function* streamPack(store: Store, plan: Plan, band: boolean, progress: boolean): AsyncGenerator<Buffer> {
+  const frame = (b: Buffer) => (band ? Buffer.concat(sideband(1, b)) : b);
+  if (band && progress) yield Buffer.concat(sideband(2, Buffer.from(`Enumerating objects: ${plan.count}, done.\n`)));
+  const w = new PackWriter(plan.count);
+  for (let i = 0; i < plan.count; i++) {
+    const oid = plan.objects.subarray(i * 20, i * 20 + 20);
+    const o = store.viewObject(oid);
+    if (!o) throw new GitwellError('INTERNAL_ERROR', 'object vanished while packing');
+    const chunk = w.add(o.type, o.data);
+    if (chunk) yield frame(chunk);
+  }
+  yield frame(w.finish());
+  if (band && progress) yield Buffer.concat(sideband(2, Buffer.from(`Total ${plan.count} (delta 0), reused 0 (delta 0), pack-reused 0\n`)));
+}
+
+function errPkt(e: unknown): Buffer {
+  const msg = e instanceof GitwellError ? e.message : 'internal error';
+  return pkt(`ERR upload-pack: ${msg}\n`);
+}
+
+function checkWants(store: Store, repo: RepoRecord, wants: string[]): void {
+  for (const w of wants) {
+    if (!store.hasRepoObject(repo.id, oidFromHex(w))) throw new GitwellError('NOT_FOUND', `not our ref ${w}`);
+  }
+}
+
+/** Haves this repo has, in the order given. */
+function commonHaves(store: Store, repo: RepoRecord, haves: string[]): string[] {
+  return haves.filter((h) => store.hasRepoObject(repo.id, oidFromHex(h)));
+}
+
+/** git's ok_to_give_up: every want reaches a commit the client has. */
+function readyToGiveUp(store: Store, repo: RepoRecord, wants: string[], common: string[]): boolean {
+  if (common.length === 0) return false;
+  const g = new CommitGraph(repoFinder(store, repo));
+  const set = new Set(common);
+  return wants.every((w) => {
+    const p = g.peel(w);
+    return p !== null && p.type === 1 && g.reaches(p.target, set);
+  });
+}
+
+/** Protocol v0/v1 upload-pack request. */
+export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer): AsyncGenerator<Buffer> {
+  const r = new PktReader(body);
+  const req = emptyRequest();
+  let first = true;
+  try {
+    for (;;) {
+      const p = r.next();
+      if (!p) break;
+      if (p.kind !== 'data') break;
+      let line = trimLf(p.payload.toString('utf8'));
+      if (first && line.startsWith('want ')) {
+        const rest = line.slice(46);
+        for (const c of rest.split(' ')) if (c) req.caps.add(c);
+        line = line.slice(0, 45);
+        first = false;
+      }
+      if (!fetchArg(req, line)) throw badRequest(`unexpected line "${line.slice(0, 60)}"`);
+    }
+    if (req.wants.length === 0) {
+      yield FLUSH;
+      return;
+    }
+    checkWants(store, repo, req.wants);
+    // haves and done follow the first flush
+    while (!r.done) {
+      const p = r.next();
+      if (!p || p.kind !== 'data') continue;
+      const line = trimLf(p.payload.toString('utf8'));
+      if (!fetchArg(req, line)) throw badRequest(`unexpected line "${line.slice(0, 60)}"`);
+    }
+  } catch (e) {
+    yield errPkt(e);
+    return;
+  }
+
+  const multiAck = req.caps.has('multi_ack_detailed') ? 2 : req.caps.has('multi_ack') ? 1 : 0;
+  const band = req.caps.has('side-band-64k') || req.caps.has('side-band');
+  const common = commonHaves(store, repo, req.haves);
+  let plan: Plan;
+  const out: Buffer[] = [];
+  const deepening = req.depth > 0 || req.deepenSince !== null || req.deepenNot.length > 0;
+  try {
+    plan = planPack(store, repo, req, common);
+  } catch (e) {
+    yield errPkt(e);
+    return;
+  }
+  if (deepening) {
+    for (const l of plan.shallowLines) out.push(pkt(`${l}\n`));
+    out.push(FLUSH);
+  }
+  if (!req.done) {
+    const last = common[common.length - 1];
+    for (const c of common) {
+      if (multiAck === 2) out.push(pkt(`ACK ${c} common\n`));
+      else if (multiAck === 1) out.push(pkt(`ACK ${c} continue\n`));
+    }
+    const ready = multiAck === 2 && readyToGiveUp(store, repo, req.wants, common);
+    if (ready) out.push(pkt(`ACK ${last} ready\n`));
+    out.push(pkt('NAK\n'));
+    if (!(ready && req.caps.has('no-done'))) {
+      yield Buffer.concat(out);
+      return;
+    }
+    out.push(pkt(`ACK ${last}\n`));
+  } else {
+    out.push(pkt(common.length > 0 && multiAck ? `ACK ${common[common.length - 1]}\n` : common.length > 0 ? `ACK ${common[0]}\n` : 'NAK\n'));
+  }
+  yield Buffer.concat(out);
+  yield* streamPack(store, plan, band, !req.caps.has('no-progress'));
+  if (band) yield FLUSH;
+}
+
+/** Protocol v2: one command per request (ls-refs or fetch). */
+export async function* uploadPackV2(store: Store, repo: RepoRecord, body: Buffer): AsyncGenerator<Buffer> {
+  const r = new PktReader(body);
+  let command = '';
+  const args: string[] = [];
+  try {
+    for (;;) {
+      const p = r.next();
+      if (!p || p.kind === 'flush') break;
+      if (p.kind === 'delim') {
+        for (;;) {
+          const a = r.next();
+          if (!a || a.kind !== 'data') break;
+          args.push(trimLf(a.payload.toString('utf8')));
+        }
+        break;
+      }
+      if (p.kind !== 'data') break;
+      const line = trimLf(p.payload.toString('utf8'));
+      if (line.startsWith('command=')) command = line.slice(8);
+    }
+  } catch (e) {
+    yield errPkt(e);
+    return;
+  }
+  if (command === 'ls-refs') {
+    yield lsRefs(store, repo, args);
+    return;
+  }
+  if (command !== 'fetch') {
+    yield pkt(`ERR unknown command "${command.slice(0, 40)}"\n`);
+    return;
+  }
+  const req = emptyRequest();
+  try {
+    for (const a of args) {
+      if (fetchArg(req, a)) continue;
+      if (['thin-pack', 'no-progress', 'include-tag', 'ofs-delta', 'sideband-all', 'wait-for-done'].includes(a)) req.caps.add(a);
+      // unknown arguments are ignored, as git does for ones it did not advertise
+    }
+    checkWants(store, repo, req.wants);
+  } catch (e) {
+    yield errPkt(e);
+    return;
+  }
+  const common = commonHaves(store, repo, req.haves);
+  const out: Buffer[] = [];
+  if (!req.done) {
+    out.push(pkt('acknowledgments\n'));
+    if (common.length === 0) out.push(pkt('NAK\n'));
+    for (const c of common) out.push(pkt(`ACK ${c}\n`));
+    const ready = readyToGiveUp(store, repo, req.wants, common);
+    if (!ready) {
+      out.push(FLUSH);
+      yield Buffer.concat(out);
+      return;
+    }
+    out.push(pkt('ready\n'), DELIM);
+  }
+  let plan: Plan;
+  try {
+    plan = planPack(store, repo, req, common);
+  } catch (e) {
+    yield errPkt(e);
+    return;
+  }
+  if (req.depth > 0 || req.deepenSince !== null || req.deepenNot.length > 0) {
+    out.push(pkt('shallow-info\n'));
+    for (const l of plan.shallowLines) out.push(pkt(`${l}\n`));
+    out.push(DELIM);
+  }
+  out.push(pkt('packfile\n'));
+  yield Buffer.concat(out);
+  yield* streamPack(store, plan, true, !req.caps.has('no-progress'));
+  yield FLUSH;
+}
+
+function lsRefs(store: Store, repo: RepoRecord, args: string[]): Buffer {
+  const symrefs = args.includes('symrefs');
+  const peel = args.includes('peel');
+  const unborn = args.includes('unborn');
+  const prefixes = args.filter((a) => a.startsWith('ref-prefix ')).map((a) => a.slice(11));
+  const match = (name: string) => prefixes.length === 0 || prefixes.some((p) => name.startsWith(p));
+  const { refs, head, headTarget } = refAdvertisement(store, repo);
+  const out: Buffer[] = [];
+  if (match('HEAD')) {
+    if (head) out.push(pkt(`${head} HEAD${symrefs ? ` symref-target:${headTarget}` : ''}\n`));
+    else if (unborn && symrefs) out.push(pkt(`unborn HEAD symref-target:${headTarget}\n`));
+  }
+  for (const r of refs) {
+    if (!match(r.name)) continue;
+    out.push(pkt(`${r.oid} ${r.name}${peel && r.peeled ? ` peeled:${r.peeled}` : ''}\n`));
+  }
+  out.push(FLUSH);
+  return Buffer.concat(out);
+}

@@ -1,0 +1,27 @@
+/** Starts gitwell: the store, the routes, the HTTP front end. */
+import { openStore, type Store } from '../storage/index.js';
+import type { Config } from './config.js';
+import { createApp } from './http/app.js';
+import { routes } from './http/routes.js';
+import { listen } from './http/uws.js';
+
+export interface Server {
+  port: number;
+  url: string;
+  store: Store;
+  close(): void;
+}
+
+export async function startServer(config: Config): Promise<Server> {
+  const store = openStore(config.dataDir);
+  const listening = await listen(config.host, config.port, createApp(store, config, routes));
+  return {
+    port: listening.port,
+    url: `http://${config.host}:${listening.port}`,
+    store,
+    close() {
+      listening.close();
+      store.close();
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/** Repositories: naming rules, creation, and the public shape of a repo record. */
+import { GitwellError } from '../core/errors.js';
+import { checkBranchName } from '../core/refname.js';
+import type { RepoRecord, Store, Visibility } from '../../storage/index.js';
+
+/** Slugs, namespaces and org names: lowercase letters, digits and single hyphens, 1-100 chars. */
+export const SLUG_RE = /^(?!-)(?!.*--)[a-z0-9-]{1,100}(?<!-)$/;
+
+export function checkSlug(kind: string, value: string): void {
+  if (!SLUG_RE.test(value)) {
+    throw new GitwellError('VALIDATION_ERROR', `${kind} must be 1-100 lowercase letters, digits and single hyphens`, { field: kind, value });
+  }
+}
+
+export interface CreateRepoInput {
+  org: string;
+  namespace?: string | null;
+  slug: string;
+  description?: string;
+  visibility?: Visibility;
+  defaultBranch?: string;
+}
+
+export function createRepo(store: Store, input: CreateRepoInput): RepoRecord {
+  checkSlug('org', input.org);
+  if (input.namespace) checkSlug('namespace', input.namespace);
+  checkSlug('slug', input.slug);
+  const defaultBranch = input.defaultBranch ?? 'main';
+  const why = checkBranchName(defaultBranch);
+  if (why) throw new GitwellError('VALIDATION_ERROR', `default_branch: ${why}`, { field: 'default_branch' });
+  store.ensureOrg(input.org);
+  return store.createRepo({
+    org: input.org,
+    namespace: input.namespace ?? null,
+    slug: input.slug,
+    description: input.description ?? '',
+    visibility: input.visibility ?? 'private',
+    defaultBranch,
+  });
+}
+
+export function repoPath(r: RepoRecord): string {
+  return [r.org, r.namespace, r.slug].filter(Boolean).join('/');
+}
+
+/** The Coregit shape of a repo. */
+export function repoJson(store: Store, r: RepoRecord, baseUrl: string) {
+  const apiPath = r.namespace ? `${r.namespace}/${r.slug}` : r.slug;
+  return {
+    id: String(r.id),
+    org: r.org,
+    namespace: r.namespace,
+    slug: r.slug,
+    description: r.description,
+    visibility: r.visibility,
+    default_branch: r.defaultBranch,
+    git_url: `${baseUrl}/${repoPath(r)}.git`,
+    api_url: `${baseUrl}/v1/repos/${apiPath}`,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+    is_empty: store.listRefs(r.id).length === 0,
+  };
+}

@@ -1,0 +1,9 @@
+import { LmdbStore } from './lmdb.js';
+import type { Store } from './store.js';
+
+export type * from './store.js';
+
+/** Opens (creating if needed) the store kept in `dir`. */
+export function openStore(dir: string): Store {
+  return new LmdbStore(dir);
+}

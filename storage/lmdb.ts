@@ -1,0 +1,234 @@
+/**
+ * The LMDB store: one environment, several named databases.
+ *   objects       20-byte oid -> type byte + raw content (read without copying via viewObject)
+ *   repo_objects  u32 repo id + oid -> empty (membership)
+ *   refs          "<repo id>:<ref name>" -> hex oid (":" cannot appear in a ref name)
+ *   repos         repo id -> RepoRecord;  repo_names "org/ns/slug" -> repo id
+ *   orgs, keys, meta   msgpack records
+ * Every multi-key change is one write transaction; LMDB makes it durable before it returns.
+ */
+import fs from 'node:fs';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { conflict, notFound } from '../src/core/errors.js';
+import type { KeyRecord, NewRepo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
+
+const EMPTY = Buffer.alloc(0);
+
+function memberKey(repoId: number, oid: Uint8Array): Buffer {
+  const k = Buffer.allocUnsafe(24);
+  k.writeUInt32BE(repoId, 0);
+  k.set(oid.subarray(0, 20), 4);
+  return k;
+}
+
+const refKey = (repoId: number, name: string) => `${repoId}:${name}`;
+const nameKey = (org: string, ns: string | null, slug: string) => `${org}/${ns ?? ''}/${slug}`;
+
+export class LmdbStore implements Store {
+  private readonly env: RootDatabase;
+  private readonly objects: Database<Buffer, Buffer>;
+  private readonly members: Database<Buffer, Buffer>;
+  private readonly refs: Database<string, string>;
+  private readonly repos: Database<RepoRecord, number>;
+  private readonly repoNames: Database<number, string>;
+  private readonly orgs: Database<OrgRecord, string>;
+  private readonly keys: Database<KeyRecord, string>;
+  private readonly meta: Database<number, string>;
+
+  constructor(dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.env = open({ path: dir, maxDbs: 16, compression: false });
+    this.objects = this.env.openDB({ name: 'objects', encoding: 'binary', keyEncoding: 'binary' });
+    this.members = this.env.openDB({ name: 'repo_objects', encoding: 'binary', keyEncoding: 'binary' });
+    this.refs = this.env.openDB({ name: 'refs', encoding: 'string' });
+    this.repos = this.env.openDB({ name: 'repos', encoding: 'msgpack' });
+    this.repoNames = this.env.openDB({ name: 'repo_names', encoding: 'msgpack' });
+    this.orgs = this.env.openDB({ name: 'orgs', encoding: 'msgpack' });
+    this.keys = this.env.openDB({ name: 'keys', encoding: 'msgpack' });
+    this.meta = this.env.openDB({ name: 'meta', encoding: 'msgpack' });
+  }
+
+  // ---- objects
+
+  hasObject(oid: Uint8Array): boolean {
+    return this.objects.doesExist(Buffer.from(oid.buffer, oid.byteOffset, 20));
+  }
+
+  viewObject(oid: Uint8Array): StoredObject | undefined {
+    const v = this.objects.getBinaryFast(Buffer.from(oid.buffer, oid.byteOffset, 20));
+    if (!v) return undefined;
+    return { type: v[0], data: v.subarray(1) };
+  }
+
+  getObject(oid: Uint8Array): StoredObject | undefined {
+    const v = this.objects.getBinary(Buffer.from(oid.buffer, oid.byteOffset, 20));
+    if (!v) return undefined;
+    return { type: v[0], data: v.subarray(1) };
+  }
+
+  putObjects(objects: Iterable<{ oid: Uint8Array; type: number; data: Uint8Array }>): void {
+    this.env.transactionSync(() => {
+      for (const o of objects) {
+        const key = Buffer.from(o.oid.buffer, o.oid.byteOffset, 20);
+        if (this.objects.doesExist(key)) continue;
+        const value = Buffer.allocUnsafe(o.data.length + 1);
+        value[0] = o.type;
+        value.set(o.data, 1);
+        this.objects.putSync(key, value);
+      }
+    });
+  }
+
+  // ---- membership
+
+  isMember(repoId: number, oid: Uint8Array): boolean {
+    return this.members.doesExist(memberKey(repoId, oid));
+  }
+
+  hasRepoObject(repoId: number, oid: Uint8Array): boolean {
+    return this.isMember(repoId, oid) && this.hasObject(oid);
+  }
+
+  // ---- refs
+
+  getRef(repoId: number, name: string): string | undefined {
+    return this.refs.get(refKey(repoId, name));
+  }
+
+  listRefs(repoId: number, prefix = ''): RefEntry[] {
+    const start = refKey(repoId, prefix);
+    const end = `${repoId};`;
+    const out: RefEntry[] = [];
+    for (const { key, value } of this.refs.getRange({ start, end })) {
+      const name = key.slice(String(repoId).length + 1);
+      if (!name.startsWith(prefix)) break;
+      out.push({ name, oid: value });
+    }
+    return out;
+  }
+
+  updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean): RefUpdateResult[] {
+    return this.env.transactionSync(() => {
+      const results: RefUpdateResult[] = [];
+      for (const u of updates) {
+        const current = this.refs.get(refKey(repoId, u.name)) ?? null;
+        if (u.expect !== undefined && u.expect !== current) {
+          results.push({ name: u.name, ok: false, current, reason: 'stale old value' });
+        } else {
+          results.push({ name: u.name, ok: true, previous: current });
+        }
+      }
+      const failed = results.some((r) => !r.ok);
+      if (atomic && failed) {
+        return results.map((r) => (r.ok ? { name: r.name, ok: false as const, current: r.previous, reason: 'atomic push failed' } : r));
+      }
+      if (results.some((r) => r.ok)) {
+        for (const m of members) this.members.putSync(memberKey(repoId, m), EMPTY);
+      }
+      updates.forEach((u, i) => {
+        if (!results[i].ok) return;
+        if (u.next === null) this.refs.removeSync(refKey(repoId, u.name));
+        else this.refs.putSync(refKey(repoId, u.name), u.next);
+      });
+      return results;
+    });
+  }
+
+  // ---- repos
+
+  createRepo(r: NewRepo): RepoRecord {
+    return this.env.transactionSync(() => {
+      const nk = nameKey(r.org, r.namespace, r.slug);
+      if (this.repoNames.get(nk) !== undefined) throw conflict('repository already exists', { repo: nk });
+      const id = (this.meta.get('repo_seq') ?? 0) + 1;
+      this.meta.putSync('repo_seq', id);
+      const now = new Date().toISOString();
+      const rec: RepoRecord = {
+        id,
+        org: r.org,
+        namespace: r.namespace,
+        slug: r.slug,
+        description: r.description ?? '',
+        visibility: r.visibility,
+        defaultBranch: r.defaultBranch,
+        denyNonFastForwards: false,
+        createdAt: now,
+        updatedAt: now,
+      };
+      this.repos.putSync(id, rec);
+      this.repoNames.putSync(nk, id);
+      return rec;
+    });
+  }
+
+  getRepo(id: number): RepoRecord | undefined {
+    return this.repos.get(id);
+  }
+
+  findRepo(org: string, namespace: string | null, slug: string): RepoRecord | undefined {
+    const id = this.repoNames.get(nameKey(org, namespace, slug));
+    return id === undefined ? undefined : this.repos.get(id);
+  }
+
+  listRepos(org: string): RepoRecord[] {
+    const out: RepoRecord[] = [];
+    for (const { value } of this.repoNames.getRange({ start: `${org}/`, end: `${org}0` })) {
+      const rec = this.repos.get(value);
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
+  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>): RepoRecord {
+    return this.env.transactionSync(() => {
+      const rec = this.repos.get(id);
+      if (!rec) throw notFound('repository');
+      const next = { ...rec, ...patch, updatedAt: new Date().toISOString() };
+      this.repos.putSync(id, next);
+      return next;
+    });
+  }
+
+  deleteRepo(id: number): void {
+    this.env.transactionSync(() => {
+      const rec = this.repos.get(id);
+      if (!rec) return;
+      for (const { key } of this.refs.getRange({ start: `${id}:`, end: `${id};` })) this.refs.removeSync(key);
+      const lo = Buffer.alloc(4);
+      lo.writeUInt32BE(id);
+      const hi = Buffer.alloc(4);
+      hi.writeUInt32BE(id + 1);
+      for (const key of this.members.getKeys({ start: lo, end: hi })) this.members.removeSync(key);
+      this.repoNames.removeSync(nameKey(rec.org, rec.namespace, rec.slug));
+      this.repos.removeSync(id);
+    });
+  }
+
+  // ---- orgs and keys
+
+  ensureOrg(name: string): OrgRecord {
+    return this.env.transactionSync(() => {
+      const existing = this.orgs.get(name);
+      if (existing) return existing;
+      const rec = { name, createdAt: new Date().toISOString() };
+      this.orgs.putSync(name, rec);
+      return rec;
+    });
+  }
+
+  getOrg(name: string): OrgRecord | undefined {
+    return this.orgs.get(name);
+  }
+
+  putKey(key: KeyRecord): void {
+    this.keys.putSync(key.id, key);
+  }
+
+  getKey(id: string): KeyRecord | undefined {
+    return this.keys.get(id);
+  }
+
+  close(): void {
+    this.env.close();
+  }
+}

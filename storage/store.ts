@@ -1,0 +1,106 @@
+/**
+ * The storage contract. Only files under storage/ know how it is kept (LMDB today).
+ * Objects are global and content-addressed; a repo sees an object only through its
+ * membership, so an object reachable only from a private repo is never served elsewhere.
+ */
+export type Visibility = 'public' | 'private';
+
+export interface RepoRecord {
+  id: number;
+  org: string;
+  namespace: string | null;
+  slug: string;
+  description: string;
+  visibility: Visibility;
+  defaultBranch: string;
+  /** refuse non-fast-forward ref updates over git (receive.denyNonFastForwards) */
+  denyNonFastForwards: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewRepo {
+  org: string;
+  namespace: string | null;
+  slug: string;
+  description?: string;
+  visibility: Visibility;
+  defaultBranch: string;
+}
+
+export interface KeyRecord {
+  id: string;
+  org: string;
+  name: string;
+  /** sha256 of the secret part, hex */
+  hash: string;
+  createdAt: string;
+}
+
+export interface OrgRecord {
+  name: string;
+  createdAt: string;
+}
+
+export interface StoredObject {
+  /** pack type number: 1 commit, 2 tree, 3 blob, 4 tag */
+  type: number;
+  data: Buffer;
+}
+
+export interface RefEntry {
+  name: string;
+  oid: string;
+}
+
+/** One ref change. `expect`: the value the ref must have now (null: must not exist; undefined: any). */
+export interface RefUpdate {
+  name: string;
+  expect?: string | null;
+  /** null deletes the ref */
+  next: string | null;
+}
+
+export type RefUpdateResult = { name: string; ok: true; previous: string | null } | { name: string; ok: false; current: string | null; reason: string };
+
+export interface Store {
+  // objects
+  hasObject(oid: Uint8Array): boolean;
+  /** An owned copy of the object. */
+  getObject(oid: Uint8Array): StoredObject | undefined;
+  /** A view valid only until the next read from the store: parse it or copy it at once. */
+  viewObject(oid: Uint8Array): StoredObject | undefined;
+  /** Writes objects in one durable transaction. Content-addressed: rewriting an oid is a no-op. */
+  putObjects(objects: Iterable<{ oid: Uint8Array; type: number; data: Uint8Array }>): void;
+
+  // membership
+  isMember(repoId: number, oid: Uint8Array): boolean;
+  /** Objects of this repo: membership and existence. */
+  hasRepoObject(repoId: number, oid: Uint8Array): boolean;
+
+  // refs
+  getRef(repoId: number, name: string): string | undefined;
+  listRefs(repoId: number, prefix?: string): RefEntry[];
+  /**
+   * Applies ref updates and adds `members` to the repo's membership in ONE write transaction.
+   * atomic: all updates succeed or none is applied (and no membership is added).
+   * Not atomic: each update is checked on its own; membership is added if any succeeded.
+   */
+  updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean): RefUpdateResult[];
+
+  // repos
+  createRepo(repo: NewRepo): RepoRecord;
+  getRepo(id: number): RepoRecord | undefined;
+  findRepo(org: string, namespace: string | null, slug: string): RepoRecord | undefined;
+  listRepos(org: string): RepoRecord[];
+  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>): RepoRecord;
+  deleteRepo(id: number): void;
+
+  // orgs and keys
+  ensureOrg(name: string): OrgRecord;
+  getOrg(name: string): OrgRecord | undefined;
+  putKey(key: KeyRecord): void;
+  getKey(id: string): KeyRecord | undefined;
+
+  close(): void;
+}
