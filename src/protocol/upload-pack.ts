@@ -277,6 +277,7 @@ export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer
   const r = new PktReader(body);
   const req = emptyRequest();
   let first = true;
+  let negotiating = false;
   try {
     for (;;) {
       const p = r.next();
@@ -291,17 +292,24 @@ export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer
       }
       if (!fetchArg(req, line)) throw badRequest(`unexpected line "${line.slice(0, 60)}"`);
     }
+    if (req.caps.has('deepen-relative')) req.deepenRelative = true;
     if (req.wants.length === 0) {
       yield FLUSH;
       return;
     }
     checkWants(store, repo, req.wants);
-    // haves and done follow the first flush
+    // haves and done follow the first flush; a request that ends right after the wants is the
+    // client asking only for the shallow list (it reads that, then sends its haves)
     while (!r.done) {
       const p = r.next();
-      if (!p || p.kind !== 'data') continue;
+      if (!p) break;
+      if (p.kind !== 'data') {
+        negotiating = true;
+        continue;
+      }
       const line = trimLf(p.payload.toString('utf8'));
       if (!fetchArg(req, line)) throw badRequest(`unexpected line "${line.slice(0, 60)}"`);
+      if (req.done) negotiating = true;
     }
   } catch (e) {
     yield errPkt(e);
@@ -323,6 +331,10 @@ export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer
   if (deepening) {
     for (const l of plan.shallowLines) out.push(pkt(`${l}\n`));
     out.push(FLUSH);
+  }
+  if (!negotiating) {
+    yield Buffer.concat(out);
+    return;
   }
   if (!req.done) {
     const last = common[common.length - 1];
