@@ -3,9 +3,15 @@
  */
 import type { Route } from './router.js';
 import { GIT_PATH, handleGit } from './git/smart-http.js';
+import { v1Routes } from './v1/routes.js';
+import { v1DiffRoutes } from './v1/diff.js';
 
 export const routes: Route[] = [
   { method: 'GET', path: '/healthz', dialect: 'plain', handler: () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' }) },
+
+  // REST /v1 (Coregit dialect); the diff routes come first: their paths are the more specific
+  ...v1DiffRoutes,
+  ...v1Routes,
 
   // git smart HTTP
   {
