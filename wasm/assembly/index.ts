@@ -1,0 +1,91 @@
+// The exports of the gitwell WASM core. src/wasm.ts is the only consumer.
+//
+// Boundary conventions (es-module-lexer style):
+//   - the caller copies inputs into blocks from `alloc` (or the 64-byte `io` area for an oid
+//     or a pack entry header), calls one function, reads results through the getters below
+//     or straight from memory, and frees its blocks;
+//   - functions return a count / length >= 0 or a negative error code:
+//       -1 bad entry header, -2 bad delta, -3 bad tree, -4 bad commit, -5 bad tag, -6 out of memory
+//   - all pointers are u32 offsets into the exported memory (read them with `>>> 0` in JS).
+
+import { IO, alloc as _alloc, free as _free, heapTopOffset, freeBlockCount } from './alloc';
+import { parseEntryHeader, hdrType, hdrSize, hdrOfs } from './pack';
+import { parseDeltaHeader, runDelta, deltaBaseSize, deltaResultSize } from './delta';
+import { parseTreeInto } from './tree';
+import { parseCommit, commitParents, commitTime } from './commit';
+import {
+  walkerNew as _walkerNew, walkerFree as _walkerFree, walkerMark as _walkerMark,
+  walkerPush as _walkerPush, walkerHas as _walkerHas, walkerSize as _walkerSize,
+  walkerKind as _walkerKind, walkerNext as _walkerNext, walkerVisit as _walkerVisit,
+} from './walk';
+import { myers as _myers, myersHunks, myersLimited } from './myers';
+
+// --- memory -----------------------------------------------------------------------------
+
+/** The 64-byte static exchange area. */
+export function io(): usize { return IO; }
+/** n bytes, 16-byte aligned; 0 when memory cannot grow. */
+export function alloc(n: usize): usize { return _alloc(n); }
+export function free(p: usize): void { _free(p); }
+export function heapTop(): usize { return heapTopOffset(); }
+export function freeBlocks(): u32 { return freeBlockCount(); }
+
+// --- pack entry header: input in io, results via getters ----------------------------------
+
+/** Returns the header length or -1. */
+export function entryHeader(len: usize): i32 { return parseEntryHeader(IO, len); }
+export function entryType(): i32 { return hdrType; }
+export function entrySize(): f64 { return <f64>hdrSize; }
+export function entryOfs(): f64 { return <f64>hdrOfs; }
+
+// --- delta ------------------------------------------------------------------------------
+
+/** Parses the two sizes at the start of a delta in io[0, len). Returns the header length or -2. */
+export function deltaHeader(len: usize): i32 { return parseDeltaHeader(IO, len) < 0 ? -2 : 0; }
+export function deltaBase(): f64 { return <f64>deltaBaseSize; }
+export function deltaResult(): f64 { return <f64>deltaResultSize; }
+/** Checks the whole delta against a base of blen bytes and its declared result size. 0 or -2. */
+export function deltaCheck(d: usize, dlen: usize, blen: usize): i32 {
+  return runDelta(d, dlen, 0, blen, 0, false) < 0 ? -2 : 0;
+}
+/** Applies the delta, writing its declared result size at out. 0 or -2. */
+export function deltaApply(d: usize, dlen: usize, base: usize, blen: usize, out: usize): i32 {
+  return runDelta(d, dlen, base, blen, out, true) < 0 ? -2 : 0;
+}
+
+// --- tree / commit ----------------------------------------------------------------------
+
+/** Parses a tree at p into 16-byte records at out (see tree.ts). Returns the count or -3. */
+export function treeParse(p: usize, len: usize, out: usize): i32 {
+  const n = parseTreeInto(p, len, out);
+  return n < 0 ? -3 : n;
+}
+/** Parses tree + parent lines into out (20 bytes each, tree first). Returns the parent count or -4. */
+export function commitParse(p: usize, len: usize, out: usize): i32 {
+  return parseCommit(p, len, out, IO) < 0 ? -4 : commitParents;
+}
+export function commitTimestamp(): f64 { return commitTime; }
+
+// --- walker -----------------------------------------------------------------------------
+
+export function walkerNew(seed: u32, followParents: bool): usize { return _walkerNew(seed, followParents); }
+export function walkerFree(w: usize): void { _walkerFree(w); }
+/** oid in io. 1 newly marked, 0 already marked, -6. */
+export function walkerMark(w: usize): i32 { return _walkerMark(w, IO); }
+/** oid in io. 0 or -6. */
+export function walkerPush(w: usize, kind: u32): i32 { return _walkerPush(w, IO, kind); }
+/** oid in io. */
+export function walkerHas(w: usize): bool { return _walkerHas(w, IO); }
+export function walkerSize(w: usize): u32 { return _walkerSize(w); }
+export function walkerKind(w: usize): u32 { return _walkerKind(w); }
+/** Pops into io. 1, or 0 when done. */
+export function walkerNext(w: usize): i32 { return _walkerNext(w, IO); }
+/** 0, -3, -4, -5 or -6. */
+export function walkerVisit(w: usize, type: i32, p: usize, len: usize): i32 { return _walkerVisit(w, type, p, len); }
+
+// --- myers ------------------------------------------------------------------------------
+
+/** Returns the hunk count or -6; hunks at myersResult() (caller frees), limited flag. */
+export function myers(a: usize, n: i32, b: usize, m: i32, costLimit: i32): i32 { return _myers(a, n, b, m, costLimit); }
+export function myersResult(): usize { return myersHunks; }
+export function myersWasLimited(): bool { return myersLimited; }
