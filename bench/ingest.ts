@@ -44,7 +44,7 @@ export async function benchIngest(info: RepoInfo, n = runs(3)): Promise<IngestRe
     const s = scratchDir('ingest');
     const r = await run(process.execPath, [CHILD, s.dir, info.pack], { trackRss: true, timeoutMs: 1_800_000 });
     if (r.code !== 0) {
-      g.error = `exit ${r.code}: ${r.stderr.trim().split('\n').slice(0, 8).join('\n')}`;
+      g.error = `exit ${r.code}: ${errorLine(r.stderr)}`;
     } else {
       const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as IngestChildResult;
       if (out.objects !== info.objects) g.error = `ingested ${out.objects} objects, the pack has ${info.objects}`;
@@ -71,6 +71,12 @@ export function formatIngest(rep: IngestReport): string {
   }
   for (const c of rep.cases) if (c.error) lines.push(`${c.name}: ${c.error}`);
   return lines.join('\n');
+}
+
+/** The line that names the error in a Node stack dump, else the last line. */
+function errorLine(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  return lines.find((l) => /^\w*Error\b|^GitwellError|^\s*code:/.test(l)) ?? lines.at(-1) ?? '';
 }
 
 function dirBytes(dir: string): number {
