@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fsck, git, gitOk, lines, lsRemote, makeFixture, objectIds, tempDir, type Fixture } from './helpers/git.js';
+import { fsck, git, gitOk, lines, lsRemote, makeFixture, removeTempDirs, objectIds, tempDir, type Fixture } from './helpers/git.js';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { cloneRefsAsServerRefs, pushFixture, refList } from './helpers/interop.js';
 
@@ -20,6 +20,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await gw?.stop();
+  removeTempDirs();
 });
 
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');

@@ -27,12 +27,17 @@ export interface GitOptions {
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const FIXTURE_SCRIPT = path.resolve(here, '../fixtures/make-fixture.sh');
 
+const perProcess = new Set<string>();
+const perTest = new Set<string>();
+process.once('exit', () => {
+  for (const d of [...perProcess, ...perTest]) fs.rmSync(d, { recursive: true, force: true });
+});
+
 let isolatedHome: string | undefined;
 function home(): string {
   if (!isolatedHome) {
     isolatedHome = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-home-'));
-    const dir = isolatedHome;
-    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    perProcess.add(isolatedHome);
   }
   return isolatedHome;
 }
@@ -129,11 +134,16 @@ export function repoUrl(serverUrl: string, fullName: string, key?: string): stri
   return u.toString();
 }
 
-/** A temp directory removed by the returned cleanup (or at process exit). */
+/** A temp directory for one test, removed by removeTempDirs() (call it in afterEach). */
 export function tempDir(prefix = 'gw-git-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  perTest.add(dir);
   return dir;
+}
+
+export function removeTempDirs(): void {
+  for (const d of perTest) fs.rmSync(d, { recursive: true, force: true });
+  perTest.clear();
 }
 
 export interface Fixture {
@@ -146,7 +156,9 @@ export interface Fixture {
 
 /** Builds the source repository of test/fixtures/make-fixture.sh in a new temp dir. */
 export async function makeFixture(): Promise<Fixture> {
-  const dir = path.join(tempDir('gw-fixture-'), 'src');
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-fixture-'));
+  perProcess.add(parent);
+  const dir = path.join(parent, 'src');
   const out = await new Promise<string>((resolve, reject) => {
     execFile('bash', [FIXTURE_SCRIPT, dir], { env: gitEnv(), maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`make-fixture.sh failed: ${err.message}\n${stderr}`));

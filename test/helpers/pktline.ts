@@ -108,3 +108,12 @@ export function parseReportStatus(body: Buffer): ReportStatus & { progress: stri
   }
   return { unpack, refs, lines: reportLines, progress, error };
 }
+
+/** "ok", "ng <reason>", or undefined when the report does not mention `ref` (names may hold spaces). */
+export function refStatus(report: ReportStatus, ref: string): string | undefined {
+  for (const l of report.lines) {
+    if (l === `ok ${ref}`) return 'ok';
+    if (l.startsWith(`ng ${ref} `) || l === `ng ${ref}`) return 'ng ' + l.slice(4 + ref.length);
+  }
+  return undefined;
+}
