@@ -21,6 +21,13 @@ function memberKey(repoId: number, oid: Uint8Array): Buffer {
   return k;
 }
 
+function objectValue(type: number, data: Uint8Array): Buffer {
+  const value = Buffer.allocUnsafe(data.length + 1);
+  value[0] = type;
+  value.set(data, 1);
+  return value;
+}
+
 const refKey = (repoId: number, name: string) => `${repoId}:${name}`;
 const nameKey = (org: string, ns: string | null, slug: string) => `${org}/${ns ?? ''}/${slug}`;
 
@@ -71,12 +78,17 @@ export class LmdbStore implements Store {
       for (const o of objects) {
         const key = Buffer.from(o.oid.buffer, o.oid.byteOffset, 20);
         if (this.objects.doesExist(key)) continue;
-        const value = Buffer.allocUnsafe(o.data.length + 1);
-        value[0] = o.type;
-        value.set(o.data, 1);
-        this.objects.putSync(key, value);
+        this.objects.putSync(key, objectValue(o.type, o.data));
       }
     });
+  }
+
+  async putObjectsAsync(objects: Iterable<{ oid: Uint8Array; type: number; data: Uint8Array }>): Promise<void> {
+    // lmdb-js batches the puts of one tick into one transaction on its writer thread and
+    // commits transactions in order, so the last promise covers them all
+    let last: Promise<boolean> | undefined;
+    for (const o of objects) last = this.objects.put(Buffer.from(o.oid.buffer, o.oid.byteOffset, 20), objectValue(o.type, o.data));
+    await last;
   }
 
   // ---- membership

@@ -72,6 +72,11 @@ export interface Store {
   viewObject(oid: Uint8Array): StoredObject | undefined;
   /** Writes objects in one durable transaction. Content-addressed: rewriting an oid is a no-op. */
   putObjects(objects: Iterable<{ oid: Uint8Array; type: number; data: Uint8Array }>): void;
+  /**
+   * Queues objects for the background writer; resolves once they are committed (visible to
+   * reads). Durable no later than the next synchronous transaction (updateRefs) returns.
+   */
+  putObjectsAsync(objects: Iterable<{ oid: Uint8Array; type: number; data: Uint8Array }>): Promise<void>;
 
   // membership
   isMember(repoId: number, oid: Uint8Array): boolean;

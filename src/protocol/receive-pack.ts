@@ -11,7 +11,7 @@
  */
 import { GitwellError } from '../core/errors.js';
 import { checkPushRefName } from '../core/refname.js';
-import { isOidHex, oidFromHex, oidToHex, ZERO_OID } from '../core/oid.js';
+import { oidFromHex, oidToHex, ZERO_OID } from '../core/oid.js';
 import { parseCommitLinks } from '../wasm.js';
 import { walkObjects } from '../core/walk.js';
 import type { RefUpdate, RepoRecord, Store } from '../../storage/index.js';
@@ -86,7 +86,7 @@ function isAncestor(store: Store, ancestor: string, descendant: string, limit = 
   return false;
 }
 
-export function receivePack(store: Store, repo: RepoRecord, body: FileSource): Buffer {
+export async function receivePack(store: Store, repo: RepoRecord, body: FileSource): Promise<Buffer> {
   const { commands, caps, packAt } = readCommands(body);
   const progress: string[] = [];
   if (commands.length === 0) return Buffer.from(FLUSH);
@@ -103,7 +103,7 @@ export function receivePack(store: Store, repo: RepoRecord, body: FileSource): B
   let packOids: Buffer[] = [];
   if (pack.size > 0) {
     try {
-      const r = ingestPack(store, repo.id, pack);
+      const r = await ingestPack(store, repo.id, pack);
       packOids = r.oids;
       progress.push(`Resolved ${r.objects} objects (${r.deltas} deltas${r.thin ? `, ${r.thin} thin bases` : ''}).\n`);
     } catch (e) {
@@ -111,8 +111,6 @@ export function receivePack(store: Store, repo: RepoRecord, body: FileSource): B
       for (const c of commands) c.error ??= 'unpacker error';
       return report(caps, e.message.replace(/\n/g, ' '), commands, progress);
     }
-  } else if (commands.some((c) => c.next !== ZERO_OID)) {
-    // a push that only points refs at objects the repo already has sends no pack
   }
 
   const inPack = new Set(packOids.map((o) => o.toString('latin1')));
@@ -172,4 +170,3 @@ export function receivePack(store: Store, repo: RepoRecord, body: FileSource): B
   return report(caps, 'ok', commands, progress);
 }
 
-export { isOidHex };

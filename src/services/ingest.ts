@@ -1,7 +1,8 @@
 /**
  * Pack ingest: decode a pushed pack into the store. Objects are validated (fsck) before they
- * are written and written in batches; they become readable through a repo only when the ref
- * transaction that follows adds them to its membership.
+ * are written, and written in batches by LMDB's writer thread while decoding goes on; they
+ * become readable through a repo only when the ref transaction that follows adds them to its
+ * membership. At most two batches are in flight, so memory stays bounded.
  */
 import fs from 'node:fs';
 import { fsckObject } from '../core/object/fsck.js';
@@ -9,36 +10,51 @@ import { indexPack, type IndexResult, type PackSource } from '../core/pack/index
 import type { Store } from '../../storage/index.js';
 import { FileSource } from './spool.js';
 
-const BATCH_BYTES = 16 * 1024 * 1024;
+const BATCH_BYTES = 8 * 1024 * 1024;
 const BATCH_COUNT = 4096;
 
-export function ingestPack(store: Store, repoId: number, src: PackSource): IndexResult {
-  let pending = new Map<string, { oid: Buffer; type: number; data: Uint8Array }>();
+type Pending = Map<string, { oid: Buffer; type: number; data: Uint8Array }>;
+
+export async function ingestPack(store: Store, repoId: number, src: PackSource): Promise<IndexResult> {
+  let pending: Pending = new Map();
   let pendingBytes = 0;
-  const flush = () => {
+  // batches handed to the writer and not yet committed: still readable from here
+  const inflight: Array<{ batch: Pending; done: Promise<void> }> = [];
+
+  const flush = async () => {
     if (pending.size === 0) return;
-    store.putObjects(pending.values());
+    const batch = pending;
+    inflight.push({ batch, done: store.putObjectsAsync(batch.values()) });
     pending = new Map();
     pendingBytes = 0;
+    while (inflight.length > 1) await inflight.shift()!.done;
   };
-  const result = indexPack(src, {
-      check: (type, data) => fsckObject(type, data),
-      sink(oid, type, data) {
-        pending.set(oid.toString('latin1'), { oid, type, data });
-        pendingBytes += data.length;
-        if (pendingBytes >= BATCH_BYTES || pending.size >= BATCH_COUNT) flush();
-      },
-      written: {
-        get(oid) {
-          const p = pending.get(Buffer.from(oid).toString('latin1'));
-          return p ?? store.getObject(oid);
-        },
-      },
-      thinBases: {
-        get: (oid) => (store.isMember(repoId, oid) ? store.getObject(oid) : undefined),
-      },
+
+  const lookup = (oid: Uint8Array) => {
+    const key = Buffer.from(oid).toString('latin1');
+    const p = pending.get(key);
+    if (p) return p;
+    for (const f of inflight) {
+      const hit = f.batch.get(key);
+      if (hit) return hit;
+    }
+    return store.getObject(oid);
+  };
+
+  const result = await indexPack(src, {
+    check: (type, data) => fsckObject(type, data),
+    sink(oid, type, data) {
+      pending.set(oid.toString('latin1'), { oid, type, data });
+      pendingBytes += data.length;
+      if (pendingBytes >= BATCH_BYTES || pending.size >= BATCH_COUNT) return flush();
+    },
+    written: { get: lookup },
+    thinBases: {
+      get: (oid) => (store.isMember(repoId, oid) ? store.getObject(oid) : undefined),
+    },
   });
-  flush();
+  await flush();
+  while (inflight.length > 0) await inflight.shift()!.done;
   return result;
 }
 
@@ -46,7 +62,7 @@ export function ingestPack(store: Store, repoId: number, src: PackSource): Index
 export async function ingestPackFile(store: Store, repoId: number, packPath: string): Promise<{ objects: number; deltas: number; bytes: number }> {
   const fd = fs.openSync(packPath, 'r');
   try {
-    const r = ingestPack(store, repoId, new FileSource(fd));
+    const r = await ingestPack(store, repoId, new FileSource(fd));
     return { objects: r.objects, deltas: r.deltas, bytes: r.bytes };
   } finally {
     fs.closeSync(fd);
