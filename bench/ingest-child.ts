@@ -27,6 +27,8 @@ export interface IngestChildResult {
   bytes: number;
   /** getrusage(RUSAGE_SELF).ru_maxrss, KiB. */
   maxRssKb: number;
+  /** RSS after the modules loaded, before the store opened, KiB: Node's floor. */
+  baseRssKb: number;
 }
 
 const [dataDir, packPath] = process.argv.slice(2);
@@ -34,6 +36,7 @@ if (!dataDir || !packPath) throw new Error('usage: node dist/bench/ingest-child.
 const { openStore } = (await import(pathToFileURL(STORE_MODULE).href)) as StoreModule;
 const { ingestPackFile } = (await import(pathToFileURL(INGEST_MODULE).href)) as IngestModule;
 
+const baseRssKb = Math.round(process.memoryUsage().rss / 1024);
 const t0 = performance.now();
 const store = openStore(dataDir);
 const repo = store.createRepo({ org: 'bench', namespace: null, slug: 'big', visibility: 'private', defaultBranch: 'main' });
@@ -48,5 +51,6 @@ const out: IngestChildResult = {
   ingestSeconds: (t2 - t1) / 1000,
   ...result,
   maxRssKb: process.resourceUsage().maxRSS,
+  baseRssKb,
 };
 console.log(JSON.stringify(out));

@@ -12,7 +12,7 @@ import { INGEST_MODULE, STORE_MODULE, gitwellMissing } from './lib/gitwell.js';
 import { run } from './lib/proc.js';
 import { fixed, max, median, mib, min, ratio, table } from './lib/stats.js';
 
-interface Sample { seconds: number; peakRssKb: number; outBytes: number }
+interface Sample { seconds: number; peakRssKb: number; outBytes: number; ingestSeconds?: number; baseRssKb?: number }
 export interface IngestCase { name: string; samples: Sample[]; error?: string }
 export interface IngestReport { objects: number; packBytes: number; cases: IngestCase[] }
 
@@ -48,7 +48,7 @@ export async function benchIngest(info: RepoInfo, n = runs(3)): Promise<IngestRe
     } else {
       const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as IngestChildResult;
       if (out.objects !== info.objects) g.error = `ingested ${out.objects} objects, the pack has ${info.objects}`;
-      g.samples.push({ seconds: out.seconds, peakRssKb: Math.max(out.maxRssKb, r.peakRssKb), outBytes: dirBytes(s.dir) });
+      g.samples.push({ seconds: out.seconds, ingestSeconds: out.ingestSeconds, baseRssKb: out.baseRssKb, peakRssKb: Math.max(out.maxRssKb, r.peakRssKb), outBytes: dirBytes(s.dir) });
     }
     s.done();
   }
@@ -66,6 +66,10 @@ export function formatIngest(rep: IngestReport): string {
   const lines = [`ingest of one pack: ${rep.objects} objects, ${mib(rep.packBytes)} MiB (median of ${rep.cases[0]!.samples.length})`,
     table(['', 'median s', 'min s', 'kobj/s', 'MB/s', 'peak RSS MiB', 'output MiB'], rows)];
   const gw = rep.cases[2]!;
+  if (gw.samples.length) {
+    lines.push(`gitwell: ingestPackFile alone ${fixed(median(gw.samples.map((s) => s.ingestSeconds ?? NaN)), 3)} s median; ` +
+      `the rest is openStore, createRepo and close; RSS before the store opened ${mib(max(gw.samples.map((s) => s.baseRssKb ?? NaN)) * 1024)} MiB`);
+  }
   for (const peer of rep.cases.slice(0, 2)) {
     lines.push(`gitwell / ${peer.name}: time ${ratio(secs(gw), secs(peer))}, peak RSS ${ratio(rss(gw), rss(peer))}`);
   }

@@ -6,7 +6,7 @@
 //
 // Every figure for gitwell is printed beside the peer's from the same run, and the raw
 // samples are written to bench/.work/results-<scale>.json.
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { benchClone, formatClone, type CloneReport } from './clone.js';
@@ -18,7 +18,7 @@ import { check } from './lib/proc.js';
 const only = process.env.GITWELL_BENCH_ONLY;
 const gitVersion = (await check('git', ['--version'], { env: gitEnv() })).stdout.trim();
 console.log(`gitwell benchmarks — node ${process.version}, ${gitVersion}, ${cpus().length} cpus ` +
-  `(${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, scale ${SCALE}\n`);
+  `(${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, scale ${SCALE}, ${load()}\n`);
 
 const info = await ensureRepo();
 console.log(describeRepo(info) + '\n');
@@ -36,4 +36,8 @@ if (!only || only === 'clone') {
 
 const out = path.join(WORK, `results-s${SCALE}.json`);
 writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, git: gitVersion, repo: info, ingest, clone }, null, 2) + '\n');
-console.log(`raw samples: ${path.relative(process.cwd(), out)}`);
+console.log(`raw samples: ${path.relative(process.cwd(), out)}; ${load()} (other work on the machine makes every figure noisier)`);
+
+function load(): string {
+  return `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+}
