@@ -19,7 +19,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 {
   const out = join(root, 'wasm/build/gitwell.wasm');
   const srcDir = join(root, 'wasm/assembly');
-  const newest = Math.max(...readdirSync(srcDir).map((f) => statSync(join(srcDir, f)).mtimeMs));
+  const sources = [...readdirSync(srcDir).map((f) => join(srcDir, f)), join(root, 'wasm/asconfig.json')];
+  const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   if (!existsSync(out) || statSync(out).mtimeMs < newest) {
     execFileSync(join(root, 'node_modules/.bin/asc'), ['wasm/assembly/index.ts', '--config', 'wasm/asconfig.json', '--target', 'release'], { cwd: root, stdio: 'inherit' });
   }
@@ -463,5 +464,513 @@ describe('memory', () => {
       expect(e).toBeInstanceOf(W.WasmFormatError);
       expect((e as InstanceType<typeof W.WasmFormatError>).code).toBe('BAD_TREE');
     }
+  });
+});
+
+// --- real packs made by git ---------------------------------------------------------------
+
+function gitEnvironment(home: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GIT_')) env[k] = v;
+  return {
+    ...env,
+    HOME: home,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: 'A U Thor', GIT_AUTHOR_EMAIL: 'author@example.com', GIT_AUTHOR_DATE: '1700000000 +0000',
+    GIT_COMMITTER_NAME: 'C O Mitter', GIT_COMMITTER_EMAIL: 'committer@example.com', GIT_COMMITTER_DATE: '1700000000 +0000',
+  };
+}
+
+interface PackObject { offset: number; type: number; data: Buffer; oid: string; viaDelta: number; entrySize: number }
+const TYPE_NAMES = ['', 'commit', 'tree', 'blob', 'tag'];
+
+/** Parses a whole pack with the WASM core and resolves every delta with W.applyDelta. */
+function readPack(pack: Buffer, external?: Map<string, { type: number; data: Buffer }>): PackObject[] {
+  expect(pack.subarray(0, 4).toString()).toBe('PACK');
+  expect(pack.readUInt32BE(4)).toBe(2);
+  const count = pack.readUInt32BE(8);
+  const raw: Array<{ offset: number; h: EntryHeader; body: Buffer }> = [];
+  let off = 12;
+  for (let i = 0; i < count; i++) {
+    const h = W.parseEntryHeader(pack, off);
+    const { buffer, engine } = inflateSync(pack.subarray(off + h.headerLength), { info: true }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    expect(buffer.length).toBe(h.size);
+    raw.push({ offset: off, h, body: buffer });
+    off += h.headerLength + engine.bytesWritten;
+  }
+  expect(off + 20).toBe(pack.length);
+  expect(createHash('sha1').update(pack.subarray(0, off)).digest().equals(pack.subarray(off))).toBe(true);
+
+  const byOffset = new Map<number, PackObject>();
+  const byOid = new Map<string, PackObject>();
+  const objectId = (type: number, data: Buffer) => createHash('sha1').update(`${TYPE_NAMES[type]} ${data.length}\0`).update(data).digest('hex');
+  const resolve = (e: (typeof raw)[number]): PackObject | undefined => {
+    const done = byOffset.get(e.offset);
+    if (done) return done;
+    let type = e.h.type;
+    let data = e.body;
+    let viaDelta = 0;
+    if (type === W.OBJ_OFS_DELTA || type === W.OBJ_REF_DELTA) {
+      let base: { type: number; data: Buffer } | undefined;
+      if (type === W.OBJ_OFS_DELTA) {
+        base = resolve(raw.find((x) => x.offset === e.h.baseOffset)!);
+      } else {
+        const baseOid = pack.subarray(e.offset + e.h.headerLength - 20, e.offset + e.h.headerLength).toString('hex');
+        base = byOid.get(baseOid) ?? external?.get(baseOid);
+      }
+      if (!base) return undefined; // a REF_DELTA whose base comes later: next round
+      expect(W.deltaSizes(e.body).baseSize).toBe(base.data.length);
+      data = W.applyDelta(base.data, e.body);
+      expect(Buffer.compare(data, R.refApplyDelta(base.data, e.body))).toBe(0);
+      type = base.type;
+      viaDelta = e.h.type;
+    }
+    const o = { offset: e.offset, type, data, oid: objectId(type, data), viaDelta, entrySize: e.h.size };
+    byOffset.set(e.offset, o);
+    byOid.set(o.oid, o);
+    return o;
+  };
+  for (let round = 0; byOffset.size < raw.length; round++) {
+    expect(round).toBeLessThan(100);
+    for (const e of raw) resolve(e);
+  }
+  return raw.map((e) => byOffset.get(e.offset)!);
+}
+
+describe('real git repositories', () => {
+  let dir = '';
+  let env: NodeJS.ProcessEnv;
+  const git = (args: string[], input?: string | Buffer) =>
+    execFileSync('git', args, { cwd: dir, env, input, maxBuffer: 1 << 28 });
+  let objects = new Map<string, { type: number; data: Buffer }>();
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gitwell-wasm-'));
+    env = gitEnvironment(dir);
+    git(['init', '-q', '-b', 'main', '.']);
+    const r = rng(31);
+    const lines = Array.from({ length: 400 }, (_, i) => `line ${i} ${randBytes(r, 12).toString('hex')}`);
+    let bin = randBytes(r, 300_000);
+    for (let c = 0; c < 12; c++) {
+      for (let k = 0; k < 5; k++) lines[randInt(r, lines.length)] = `edited ${c}.${k} ${randBytes(r, 8).toString('hex')}`;
+      if (c % 3 === 0) lines.splice(randInt(r, lines.length), 0, `inserted ${c}`);
+      bin = Buffer.from(bin);
+      for (let k = 0; k < 20; k++) bin[randInt(r, bin.length)] = randInt(r, 256);
+      if (c === 6) bin = Buffer.concat([bin.subarray(70_000), randBytes(r, 1000), bin.subarray(0, 70_000)]);
+      writeFileSync(join(dir, 'text.txt'), lines.join('\n') + '\n');
+      writeFileSync(join(dir, 'copy.txt'), lines.slice(c).join('\n') + '\n');
+      writeFileSync(join(dir, 'big.bin'), bin);
+      if (c === 2) {
+        execFileSync('mkdir', ['-p', join(dir, 'sub/dir')]);
+        writeFileSync(join(dir, 'sub/dir/x.sh'), '#!/bin/sh\necho x\n', { mode: 0o755 });
+        execFileSync('ln', ['-s', 'text.txt', join(dir, 'link')]);
+      }
+      git(['add', '-A']);
+      if (c === 4) git(['update-index', '--add', '--cacheinfo', `160000,${'5'.repeat(40)},modules/gitlink`]);
+      git(['commit', '-q', '-m', `commit ${c}`]);
+      if (c === 5) git(['tag', '-a', 'v1', '-m', 'annotated']);
+      if (c === 8) git(['checkout', '-q', '-b', 'side', 'HEAD~2']);
+      if (c === 10) git(['merge', '-q', '-s', 'ours', '-m', 'merge', 'main']);
+    }
+    git(['tag', '-a', 'treetag', '-m', 'a tree', 'HEAD^{tree}']);
+    git(['tag', '-a', 'blobtag', '-m', 'a blob', 'HEAD:text.txt']);
+    git(['-c', 'advice.nestedTag=false', 'tag', '-a', 'tagtag', '-m', 'a tag', 'v1']);
+    git(['repack', '-adfq', '--window=50', '--depth=20']);
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resolves every OFS_DELTA of `git repack` to the object git verify-pack lists', () => {
+    const packDir = join(dir, '.git/objects/pack');
+    const name = readdirSync(packDir).find((f) => f.endsWith('.pack'))!;
+    const pack = readFileSync(join(packDir, name));
+    const got = readPack(pack);
+    const listed = new Map<number, { oid: string; type: string; size: number }>();
+    for (const line of git(['verify-pack', '-v', join(packDir, name.replace(/\.pack$/, '.idx'))]).toString().split('\n')) {
+      const m = /^([0-9a-f]{40}) (\w+)\s+(\d+) (\d+) (\d+)/.exec(line);
+      if (m) listed.set(Number(m[5]), { oid: m[1], type: m[2], size: Number(m[3]) });
+    }
+    expect(got.length).toBe(listed.size);
+    for (const o of got) {
+      // verify-pack's size is the entry's (a delta's own size for a deltified object)
+      expect(listed.get(o.offset)).toEqual({ oid: o.oid, type: TYPE_NAMES[o.type], size: o.entrySize });
+      objects.set(o.oid, { type: o.type, data: o.data });
+    }
+    const deltas = got.filter((o) => o.viaDelta === W.OBJ_OFS_DELTA).length;
+    console.log(`git repack: ${got.length} objects, ${deltas} OFS_DELTA entries resolved`);
+    expect(deltas).toBeGreaterThan(10);
+    expect(got.filter((o) => o.viaDelta === W.OBJ_REF_DELTA).length).toBe(0);
+  });
+
+  it('resolves the REF_DELTAs of `git pack-objects` without --delta-base-offset', () => {
+    const list = git(['rev-list', '--objects', '--all']);
+    const pack = git(['pack-objects', '--stdout', '-q', '--no-reuse-delta', '--window=50'], list);
+    const got = readPack(pack);
+    const deltas = got.filter((o) => o.viaDelta === W.OBJ_REF_DELTA).length;
+    expect(deltas).toBeGreaterThan(10);
+    expect(got.filter((o) => o.viaDelta === W.OBJ_OFS_DELTA).length).toBe(0);
+    const batch = git(['cat-file', '--batch-check'], got.map((o) => o.oid).join('\n') + '\n').toString().trim().split('\n');
+    expect(batch).toEqual(got.map((o) => `${o.oid} ${TYPE_NAMES[o.type]} ${o.data.length}`));
+  });
+
+  it('parses every commit and tree like git does', () => {
+    expect(objects.size).toBeGreaterThan(0);
+    const log = git(['log', '--all', '--format=%H %T %ct %P']).toString().trim().split('\n');
+    for (const line of log) {
+      const [oid, tree, ct, ...parents] = line.split(' ');
+      const c = W.parseCommitLinks(objects.get(oid)!.data);
+      expect({ tree: hex(c.tree), parents: c.parents.map(hex), ct: c.commitTime }).toEqual({ tree, parents, ct: Number(ct) });
+    }
+    let trees = 0;
+    for (const [oid, o] of objects) {
+      if (o.type !== W.OBJ_TREE) continue;
+      trees++;
+      const ls = git(['ls-tree', '-z', oid]).toString().split('\0').filter(Boolean);
+      const mine = W.parseTree(o.data).map((e) => `${e.mode.toString(8).padStart(6, '0')} ${TYPE_NAMES[(e.mode & 0o170000) === 0o40000 ? 2 : e.mode === 0o160000 ? 1 : 3]} ${hex(e.oid)}\t${e.name.toString()}`);
+      expect(mine).toEqual(ls);
+      expect(outcome(() => W.parseTree(o.data))).toBe(outcome(() => R.refParseTree(o.data)));
+    }
+    expect(trees).toBeGreaterThan(10);
+  });
+
+  it('walks exactly the objects `git rev-list --objects` lists, in the reference order', () => {
+    const tips = git(['for-each-ref', '--format=%(objectname)']).toString().trim().split('\n');
+    const w = new W.ObjectWalker();
+    const ref = new R.RefObjectWalker();
+    for (const t of tips) { w.push(Buffer.from(t, 'hex')); ref.push(Buffer.from(t, 'hex')); }
+    const seen: string[] = [];
+    try {
+      for (let oid = w.next(); oid; oid = w.next()) {
+        const r = ref.next()!;
+        expect(hex(oid)).toBe(hex(r));
+        expect(w.nextKind).toBe(ref.nextKind);
+        const o = objects.get(hex(oid));
+        expect(o, `object ${hex(oid)}`).toBeDefined();
+        if (w.nextKind !== 0) expect(w.nextKind).toBe(o!.type);
+        seen.push(hex(oid));
+        w.visit(o!.type, o!.data);
+        ref.visit(o!.type, o!.data);
+      }
+      expect(ref.next()).toBeNull();
+      const expected = git(['rev-list', '--objects', '--all']).toString().trim().split('\n').map((l) => l.slice(0, 40));
+      expect([...seen].sort()).toEqual([...new Set(expected)].sort());
+      expect(w.has(Buffer.from('5'.repeat(40), 'hex'))).toBe(false); // the gitlink is never queued
+      expect(w.size).toBe(seen.length);
+    } finally {
+      w.dispose();
+    }
+  });
+
+  it('marks the closure of an old commit and walks only what is new', () => {
+    const old = git(['rev-parse', 'main~6']).toString().trim();
+    const closure = (rev: string) => new Set(git(['rev-list', '--objects', rev]).toString().trim().split('\n').map((l) => l.slice(0, 40)));
+    const have = closure(old);
+    const w = new W.ObjectWalker();
+    try {
+      for (const oid of have) expect(w.mark(Buffer.from(oid, 'hex'))).toBe(true);
+      expect(w.mark(Buffer.from(old, 'hex'))).toBe(false);
+      w.push(Buffer.from(git(['rev-parse', 'main']).toString().trim(), 'hex'), 1);
+      const got = new Set<string>();
+      for (let oid = w.next(); oid; oid = w.next()) {
+        got.add(hex(oid));
+        const o = objects.get(hex(oid))!;
+        w.visit(o.type, o.data);
+      }
+      const want = [...closure('main')].filter((x) => !have.has(x));
+      expect([...got].sort()).toEqual(want.sort());
+    } finally {
+      w.dispose();
+    }
+  });
+});
+
+// --- the walker on synthetic graphs ---------------------------------------------------------
+
+interface Obj { type: number; data: Buffer }
+/** A random object graph: blobs, nested trees (with gitlinks), commits with 0-3 parents, tags. */
+function randomGraph(r: () => number, commits: number): { store: Map<string, Obj>; tips: Buffer[] } {
+  const store = new Map<string, Obj>();
+  const add = (type: number, data: Buffer): Buffer => {
+    const oid = createHash('sha1').update(`${TYPE_NAMES[type]} ${data.length}\0`).update(data).digest();
+    store.set(hex(oid), { type, data });
+    return oid;
+  };
+  const blobs = Array.from({ length: 30 }, (_, i) => add(3, Buffer.from(`blob ${i}`)));
+  const trees: Buffer[] = [];
+  for (let i = 0; i < 40; i++) {
+    const entries: Array<[string, string, Buffer]> = [];
+    for (let k = randInt(r, 6); k > 0; k--) {
+      const pick = r();
+      if (pick < 0.5) entries.push([['100644', '100755', '120000'][randInt(r, 3)], `f${k}`, blobs[randInt(r, blobs.length)]]);
+      else if (pick < 0.8 && trees.length) entries.push(['40000', `d${k}`, trees[randInt(r, trees.length)]]);
+      else if (pick < 0.9) entries.push(['160000', `m${k}`, randBytes(r, 20)]); // gitlink: never followed
+      else entries.push(['100644', `x${k}`, randBytes(r, 20)]); // dangling blob: queued, missing from the store
+    }
+    trees.push(add(2, treeBytes(entries)));
+  }
+  const cs: Buffer[] = [];
+  for (let i = 0; i < commits; i++) {
+    const parents = cs.length ? Array.from({ length: randInt(r, 4) }, () => cs[randInt(r, cs.length)]) : [];
+    const body = `tree ${hex(trees[randInt(r, trees.length)])}\n${parents.map((p) => `parent ${hex(p)}\n`).join('')}author A <a> ${i} +0000\ncommitter C <c> ${i} +0000\n\nc${i}\n`;
+    cs.push(add(1, Buffer.from(body)));
+  }
+  const tags = [cs[cs.length - 1], trees[3], blobs[2]].map((t, i) => {
+    const type = i === 0 ? 'commit' : i === 1 ? 'tree' : 'blob';
+    return add(4, Buffer.from(`object ${hex(t)}\ntype ${type}\ntag t${i}\ntagger T <t> 0 +0000\n\nmsg\n`));
+  });
+  const tagOfTag = add(4, Buffer.from(`object ${hex(tags[0])}\ntype tag\ntag tt\n\n`));
+  return { store, tips: [cs[cs.length - 1], cs[randInt(r, cs.length)], ...tags, tagOfTag] };
+}
+
+describe('ObjectWalker', () => {
+  it('agrees with the reference walker step by step on random graphs, marks and malformed objects', () => {
+    const r = rng(41);
+    for (let round = 0; round < 30; round++) {
+      const { store, tips } = randomGraph(r, 5 + randInt(r, 60));
+      const all = [...store.keys()].map((k) => Buffer.from(k, 'hex'));
+      const followParents = r() < 0.7;
+      const w = new W.ObjectWalker({ followParents });
+      const ref = new R.RefObjectWalker({ followParents });
+      try {
+        for (const t of tips) if (r() < 0.7) { w.push(t, 0); ref.push(t, 0); }
+        for (let k = randInt(r, 10); k > 0; k--) {
+          const m = all[randInt(r, all.length)];
+          expect(w.mark(m)).toBe(ref.mark(m));
+        }
+        for (let steps = 0; ; steps++) {
+          if (r() < 0.05) { // mark something mid-walk, possibly already queued
+            const m = all[randInt(r, all.length)];
+            expect(w.mark(m)).toBe(ref.mark(m));
+          }
+          const oid = w.next();
+          const rOid = ref.next();
+          expect(oid && hex(oid)).toBe(rOid && hex(rOid));
+          expect(w.nextKind).toBe(ref.nextKind);
+          if (!oid) break;
+          const o = store.get(hex(oid));
+          if (!o) continue; // dangling
+          if (r() < 0.05 && o.type !== 3) { // a malformed object: both throw, neither queues anything
+            const broken = o.data.subarray(0, o.data.length - 1 - randInt(r, 5));
+            const code = codeOf(() => w.visit(o.type, broken));
+            if (code) expect(code).toBe(codeOf(() => ref.visit(o.type, broken)));
+            else ref.visit(o.type, broken);
+          } else {
+            w.visit(o.type, o.data);
+            ref.visit(o.type, o.data);
+          }
+          expect(w.size).toBe(ref.size);
+        }
+        for (const oid of all) expect(w.has(oid)).toBe(ref.has(oid));
+      } finally {
+        w.dispose();
+      }
+    }
+  });
+
+  it('skips an oid that was marked after it was queued', () => {
+    const w = new W.ObjectWalker();
+    const [a, b, c] = [oidOf(1), oidOf(2), oidOf(3)];
+    w.push(a, 1);
+    w.push(b, 2);
+    w.push(a, 3); // already seen: ignored
+    expect(w.size).toBe(2);
+    expect(w.mark(b)).toBe(true); // seen but not marked: newly marked
+    expect(w.mark(b)).toBe(false);
+    expect(w.mark(c)).toBe(true);
+    w.push(c, 3);
+    expect(w.size).toBe(3);
+    expect(hex(w.next()!)).toBe(hex(a));
+    expect(w.nextKind).toBe(1);
+    expect(w.next()).toBeNull();
+    expect(w.nextKind).toBe(0);
+    expect(w.has(a) && w.has(b) && w.has(c)).toBe(true);
+    expect(w.has(oidOf(4))).toBe(false);
+    w.dispose();
+    w.dispose(); // idempotent
+    expect(() => w.next()).toThrow(/dispose/);
+    expect(() => new W.ObjectWalker().push(Buffer.alloc(19))).toThrow(TypeError);
+  });
+
+  it('queues tree entries by mode and tag targets by type; rejects malformed objects untouched', () => {
+    const w = new W.ObjectWalker({ followParents: false });
+    const t = treeBytes([['100644', 'a', oidOf(1)], ['40000', 'd', oidOf(2)], ['160000', 'm', oidOf(3)], ['120000', 'l', oidOf(4)], ['100755', 'x', oidOf(5)]]);
+    w.visit(W.OBJ_TREE, t);
+    const got: Array<[string, number]> = [];
+    for (let o = w.next(); o; o = w.next()) got.push([hex(o), w.nextKind]);
+    expect(got).toEqual([[hex(oidOf(5)), 3], [hex(oidOf(4)), 3], [hex(oidOf(2)), 2], [hex(oidOf(1)), 3]]);
+    expect(w.has(oidOf(3))).toBe(false);
+    const c = Buffer.from(`tree ${hex(oidOf(6))}\nparent ${hex(oidOf(7))}\n\n`);
+    w.visit(W.OBJ_COMMIT, c); // followParents false: the tree only
+    expect([hex(w.next()!), w.nextKind, w.next()]).toEqual([hex(oidOf(6)), 2, null]);
+    w.visit(W.OBJ_TAG, Buffer.from(`object ${hex(oidOf(8))}\ntype blob\n`));
+    expect([hex(w.next()!), w.nextKind]).toEqual([hex(oidOf(8)), 3]);
+    const size = w.size;
+    expect(codeOf(() => w.visit(W.OBJ_TREE, Buffer.concat([treeBytes([['100644', 'n', oidOf(9)]]), Buffer.from('1006')])))).toBe('BAD_TREE');
+    expect(codeOf(() => w.visit(W.OBJ_COMMIT, Buffer.from(`tree ${hex(oidOf(9))}\nparent 12\n`)))).toBe('BAD_COMMIT');
+    expect(codeOf(() => w.visit(W.OBJ_TAG, Buffer.from(`object ${hex(oidOf(9)).slice(2)}\n`)))).toBe('BAD_TAG');
+    expect(w.size).toBe(size);
+    expect(w.has(oidOf(9))).toBe(false);
+    w.visit(W.OBJ_BLOB, Buffer.from('anything'));
+    expect(w.next()).toBeNull();
+    w.dispose();
+  });
+
+  it('does not grow memory over 10,000 create/dispose cycles, nor with interleaved walkers', () => {
+    const r = rng(42);
+    const oids = Array.from({ length: 200 }, (_, i) => oidOf(i));
+    const cycle = () => {
+      const w = new W.ObjectWalker();
+      for (let k = 0; k < 5; k++) w.push(oids[randInt(r, oids.length)]);
+      w.dispose();
+    };
+    for (let i = 0; i < 100; i++) cycle(); // warm-up
+    const before = W.wasmMemoryStats();
+    for (let i = 0; i < 10_000; i++) cycle();
+    expect(W.wasmMemoryStats()).toEqual(before);
+
+    // many live walkers whose tables grow interleaved, disposed in random order
+    const ws = Array.from({ length: 40 }, () => new W.ObjectWalker());
+    for (let i = 0; i < 20_000; i++) ws[randInt(r, ws.length)].push(randBytes(r, 20));
+    const totals = ws.reduce((n, w) => n + w.size, 0);
+    expect(totals).toBe(20_000);
+    while (ws.length) ws.splice(randInt(r, ws.length), 1)[0].dispose();
+    const after = W.wasmMemoryStats();
+    expect(after.heapTop).toBe(before.heapTop);
+    expect(after.freeBlocks).toBe(before.freeBlocks);
+    for (let i = 0; i < 1000; i++) cycle();
+    expect(W.wasmMemoryStats().memoryBytes).toBe(after.memoryBytes);
+  });
+
+  it('keeps its seen-set O(1): 300k oids', () => {
+    const r = rng(43);
+    const oids = Array.from({ length: 300_000 }, () => randBytes(r, 20));
+    const w = new W.ObjectWalker();
+    const t0 = performance.now();
+    for (const o of oids) w.push(o, 3);
+    let n = 0;
+    for (let o = w.next(); o; o = w.next()) n++;
+    const ms = performance.now() - t0;
+    console.log(`ObjectWalker: 300k push + next in ${ms.toFixed(0)} ms`);
+    expect(n).toBe(oids.length);
+    expect(w.size).toBe(oids.length);
+    for (let i = 0; i < oids.length; i += 97) expect(w.has(oids[i])).toBe(true);
+    w.dispose();
+  });
+});
+
+// --- Myers ----------------------------------------------------------------------------------
+
+/** Checks that hunks turn a into b, are ordered, non-empty and separated; returns the edit cost. */
+function checkScript(a: Int32Array, b: Int32Array, hunks: Int32Array): number {
+  expect(hunks.length % 4).toBe(0);
+  let i = 0, j = 0, cost = 0;
+  for (let h = 0; h < hunks.length; h += 4) {
+    const [as, ac, bs, bc] = hunks.subarray(h, h + 4);
+    expect(ac + bc).toBeGreaterThan(0);
+    expect(as - i).toBe(bs - j); // the common run before the hunk has the same length on both sides
+    expect(h === 0 || as > i).toBe(true); // hunks are separated by at least one common element
+    for (; i < as; i++, j++) if (a[i] !== b[j]) throw new Error(`not common at a[${i}] b[${j}]`);
+    i += ac;
+    j += bc;
+    cost += ac + bc;
+  }
+  expect(a.length - i).toBe(b.length - j);
+  for (; i < a.length; i++, j++) if (a[i] !== b[j]) throw new Error(`not common at a[${i}] b[${j}]`);
+  return cost;
+}
+
+function mutate(r: () => number, a: Int32Array, edits: number, alphabet: number): Int32Array {
+  const b = Array.from(a);
+  for (let k = 0; k < edits; k++) {
+    const what = randInt(r, 3);
+    const at = randInt(r, b.length + 1);
+    if (what === 0) b.splice(at, 0, ...Array.from({ length: 1 + randInt(r, 4) }, () => randInt(r, alphabet)));
+    else if (what === 1) b.splice(at, 1 + randInt(r, 4));
+    else b[at] = randInt(r, alphabet);
+  }
+  return Int32Array.from(b.filter((x) => x !== undefined));
+}
+
+const myersImpls = [
+  { name: 'wasm', diff: (a: Int32Array, b: Int32Array) => W.myersDiff(a, b, Infinity) },
+  { name: 'reference', diff: R.refMyersDiff },
+];
+
+describe.each(myersImpls)('Myers conformance: $name', ({ diff }) => {
+  const I = (...x: number[]) => Int32Array.from(x);
+  it('finds minimal scripts for fixed cases', () => {
+    expect(Array.from(diff(I(), I()).hunks)).toEqual([]);
+    expect(Array.from(diff(I(1, 2, 3), I(1, 2, 3)).hunks)).toEqual([]);
+    expect(Array.from(diff(I(), I(1, 2)).hunks)).toEqual([0, 0, 0, 2]);
+    expect(Array.from(diff(I(1, 2), I()).hunks)).toEqual([0, 2, 0, 0]);
+    expect(Array.from(diff(I(1, 2, 3), I(1, 3)).hunks)).toEqual([1, 1, 1, 0]);
+    expect(Array.from(diff(I(1, 3), I(1, 2, 3)).hunks)).toEqual([1, 0, 1, 1]);
+    expect(Array.from(diff(I(1, 2, 3), I(1, 4, 3)).hunks)).toEqual([1, 1, 1, 1]);
+    const a = I(1, 2, 3, 4, 5, 6, 7), b = I(2, 3, 9, 5, 6, 8, 7, 1); // LCS 2 3 5 6 7
+    expect(checkScript(a, b, diff(a, b).hunks)).toBe(5);
+    const x = I(0, 1, 2, 0, 1, 1, 0), y = I(2, 1, 0, 1, 0, 2); // Myers' paper: ABCABBA / CBABAC, D = 5
+    expect(checkScript(x, y, diff(x, y).hunks)).toBe(5);
+  });
+});
+
+describe('myersDiff', () => {
+  it('agrees with the reference on the minimal cost of seeded random edits', () => {
+    const r = rng(51);
+    for (let i = 0; i < 600; i++) {
+      const alphabet = 2 + randInt(r, 30);
+      const a = Int32Array.from({ length: randInt(r, 150) }, () => randInt(r, alphabet) - (i % 7 === 0 ? 1 << 30 : 0));
+      const b = r() < 0.2 ? Int32Array.from({ length: randInt(r, 150) }, () => randInt(r, alphabet)) : mutate(r, a, randInt(r, 12), alphabet);
+      const want = checkScript(a, b, R.refMyersDiff(a, b).hunks);
+      for (const limit of [undefined, Infinity]) {
+        const got = W.myersDiff(a, b, limit);
+        expect(got.limited).toBe(false);
+        expect(checkScript(a, b, got.hunks)).toBe(want);
+      }
+    }
+  });
+
+  it('returns a valid, possibly longer script when the cost limit cuts in', () => {
+    const r = rng(52);
+    let limitedRuns = 0;
+    for (let i = 0; i < 200; i++) {
+      const a = Int32Array.from({ length: 100 + randInt(r, 300) }, () => randInt(r, 8));
+      const b = mutate(r, a, 20 + randInt(r, 80), 8);
+      const min = checkScript(a, b, W.myersDiff(a, b, Infinity).hunks);
+      const got = W.myersDiff(a, b, 1 + randInt(r, 6));
+      const cost = checkScript(a, b, got.hunks);
+      expect(cost).toBeGreaterThanOrEqual(min);
+      if (got.limited) limitedRuns++;
+      else expect(cost).toBe(min);
+    }
+    expect(limitedRuns).toBeGreaterThan(100);
+  });
+
+  it('stays fast on huge inputs (timings printed, not asserted)', () => {
+    const r = rng(53);
+    const N = 200_000;
+    const time = (label: string, a: Int32Array, b: Int32Array) => {
+      const t0 = performance.now();
+      const res = W.myersDiff(a, b);
+      const ms = performance.now() - t0;
+      const cost = checkScript(a, b, res.hunks);
+      console.log(`myersDiff ${label}: ${a.length} vs ${b.length} -> cost ${cost}, ${res.hunks.length / 4} hunks, limited=${res.limited}, ${ms.toFixed(0)} ms`);
+      return res;
+    };
+    const distinctA = Int32Array.from({ length: N }, (_, i) => i);
+    const distinctB = Int32Array.from({ length: N }, (_, i) => N + i);
+    expect(Array.from(time('totally different', distinctA, distinctB).hunks)).toEqual([0, N, 0, N]);
+    // the adversarial cases: every line matches something, the D-path search hits the limit
+    // at every split (O((N + M) * limit), like xdiff; git diff takes seconds at 200k here)
+    const n = 50_000;
+    const shuffled = Int32Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) { const j = randInt(r, i + 1); [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]; }
+    expect(time('a permutation', distinctA.subarray(0, n), shuffled).limited).toBe(true);
+    const small = Int32Array.from({ length: n }, () => randInt(r, 4));
+    time('random over 4 ids', small, Int32Array.from({ length: n }, () => randInt(r, 4)));
+    const file = Int32Array.from({ length: N }, () => randInt(r, 50_000));
+    const edited = mutate(r, file, 500, 50_000);
+    expect(time('a file with 500 edits', file, edited).limited).toBe(false);
   });
 });
