@@ -5,7 +5,19 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fsck, git, gitOk, lines, lsRemote, makeFixture, removeTempDirs, objectIds, tempDir, type Fixture } from './helpers/git.js';
+import {
+  fsck,
+  git,
+  gitOk,
+  lines,
+  lsRemote,
+  makeFixture,
+  objectIds,
+  removeTempDirs,
+  repoUrl,
+  tempDir,
+  type Fixture,
+} from './helpers/git.js';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { cloneRefsAsServerRefs, pushFixture, refList } from './helpers/interop.js';
 
@@ -57,7 +69,8 @@ describe.each([0, 2] as const)('push the fixture, clone it back over protocol v%
     expect(f.code, f.stderr + f.stdout).toBe(0);
     expect(f.stderr + f.stdout).not.toMatch(/error|warning|missing|broken/i);
 
-    expect(await gitOk(['symbolic-ref', 'HEAD'], { cwd: dir })).toBe('refs/heads/main');
+    // only v2 can name an unborn HEAD (ls-refs unborn); over v0 the client picks its own default
+    if (protocol === 2) expect(await gitOk(['symbolic-ref', 'HEAD'], { cwd: dir })).toBe('refs/heads/main');
     expect(await gitOk(['symbolic-ref', 'refs/remotes/origin/HEAD'], { cwd: dir })).toBe('refs/remotes/origin/main');
     expect(await gitOk(['rev-parse', 'HEAD'], { cwd: dir })).toBe(await gitOk(['rev-parse', 'main'], { cwd: fx.dir }));
 
@@ -74,6 +87,32 @@ describe.each([0, 2] as const)('push the fixture, clone it back over protocol v%
     expect(fs.readFileSync(path.join(dir, 'docs/日本語 ファイル.txt'), 'utf8')).toBe('日本語のファイル\n');
     expect(fs.readFileSync(path.join(dir, 'docs/héllo wörld.md'), 'utf8')).toBe('héllo wörld\n');
     expect(fs.statSync(path.join(dir, 'vendor/lib')).isDirectory()).toBe(true);
+  });
+});
+
+describe.each([0, 2] as const)('an empty repo over protocol v%i', (protocol) => {
+  it('clones with a warning (v2: HEAD unborn on main) and takes the first push from that clone', async () => {
+    const key = await gw.createKey('acme');
+    await gw.createRepo('acme/empty');
+    const url = repoUrl(gw.url, 'acme/empty', key);
+    const ls = await lsRemote(url, { protocol });
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.refs).toEqual([]);
+
+    const dir = path.join(tempDir(), 'empty');
+    const c = await git(['-c', `protocol.version=${protocol}`, 'clone', url, dir]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stderr).toMatch(/empty repository/);
+    // only v2 can name an unborn HEAD (ls-refs unborn); over v0 the client picks its own default
+    if (protocol === 2) expect(await gitOk(['symbolic-ref', 'HEAD'], { cwd: dir })).toBe('refs/heads/main');
+
+    fs.writeFileSync(path.join(dir, 'first.txt'), 'first\n');
+    await gitOk(['add', 'first.txt'], { cwd: dir });
+    await gitOk(['commit', '-q', '-m', 'first'], { cwd: dir });
+    const p = await git(['push', 'origin', 'HEAD:refs/heads/main'], { cwd: dir });
+    expect(p.code, p.stderr).toBe(0);
+    const head = await gitOk(['rev-parse', 'HEAD'], { cwd: dir });
+    expect((await lsRemote(url, { protocol })).refs).toEqual([`${head}\tHEAD`, `${head}\trefs/heads/main`]);
   });
 });
 

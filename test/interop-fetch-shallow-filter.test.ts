@@ -119,6 +119,64 @@ describe.each([0, 2] as const)('protocol v%i', (protocol) => {
     expect(ck.code, ck.stderr).toBe(0);
   });
 
+  it('negotiates through 400 local commits the server lacks (multi-round, gzipped requests)', async () => {
+    const repo = await pushFixture(gw, fx, 'acme/fixture');
+    const tmp = tempDir();
+    const author = path.join(tmp, 'author');
+    const reader = path.join(tmp, 'reader');
+    await clone(protocol, repo.url, [], author);
+    await clone(protocol, repo.url, [], reader);
+
+    // 400 commits only the reader has, newer than anything on the server: they are sent as
+    // haves first, in rounds of 16, 32, 64, ... before a common commit is found
+    const stream: string[] = [];
+    for (let i = 1; i <= 400; i++) {
+      const data = `local change ${i}\n`;
+      stream.push(
+        'commit refs/heads/local',
+        `mark :${i}`,
+        `committer Local <local@gitwell.test> ${1_700_000_000 + i} +0000`,
+        `data ${`local ${i}`.length}`,
+        `local ${i}`,
+        i === 1 ? 'from refs/remotes/origin/main' : `from :${i - 1}`,
+        'M 100644 inline local.txt',
+        `data ${Buffer.byteLength(data)}`,
+        data,
+      );
+    }
+    await gitOk(['fast-import', '--quiet'], { cwd: reader, input: stream.join('\n') + '\n' });
+
+    fs.appendFileSync(path.join(author, 'src/utils.c'), 'int after_negotiation = 1;\n');
+    await gitOk(['commit', '-qam', 'one more'], { cwd: author });
+    const push = await git(['push', '-q', repo.url, 'main'], { cwd: author });
+    expect(push.code, push.stderr).toBe(0);
+
+    const trace = path.join(tmp, 'fetch.pack');
+    const packetTrace = path.join(tmp, 'packet.trace');
+    const curlTrace = path.join(tmp, 'curl.trace');
+    const f = await git(['-c', `protocol.version=${protocol}`, 'fetch', 'origin'], {
+      cwd: reader,
+      env: { GIT_TRACE_PACKFILE: trace, GIT_TRACE_PACKET: packetTrace, GIT_TRACE_CURL: curlTrace, GIT_TRACE_CURL_NO_DATA: '1' },
+    });
+    expect(f.code, f.stderr).toBe(0);
+    const posts = fs.readFileSync(curlTrace, 'utf8').match(/=> Send header: POST /g) ?? [];
+    expect(posts.length, 'negotiation rounds (POSTs)').toBeGreaterThan(2);
+    expect(fs.readFileSync(curlTrace, 'utf8')).toMatch(/=> Send header: Content-Encoding: gzip/i);
+    const haves = (fs.readFileSync(packetTrace, 'utf8').match(/> have [0-9a-f]{40}/g) ?? []).length;
+    expect(haves, 'haves the client sent').toBeGreaterThan(400);
+    const packs = walkPacks(fs.readFileSync(trace));
+    const received = packs.reduce((n, p) => n + p.count, 0);
+    const hadTags = lines(await gitOk(['for-each-ref', '--format=%(objecttype)', 'refs/tags'], { cwd: reader })).filter(
+      (t) => t === 'tag',
+    ).length;
+    // commit, root tree, src tree, utils.c: a server that gave up negotiating sends far more
+    expect(received, JSON.stringify(packs)).toBeGreaterThanOrEqual(4);
+    expect(received, JSON.stringify(packs)).toBeLessThanOrEqual(4 + hadTags);
+    expect(await gitOk(['rev-parse', 'origin/main'], { cwd: reader })).toBe(await gitOk(['rev-parse', 'main'], { cwd: author }));
+    const ck = await fsck(reader);
+    expect(ck.code, ck.stderr).toBe(0);
+  });
+
   it('--depth 1, then --deepen 2, then --unshallow', async () => {
     const repo = await pushFixture(gw, fx, 'acme/fixture');
     const tmp = tempDir();
