@@ -9,6 +9,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { git, gitOk, lsRemote, makeFixture, removeTempDirs, repoUrl, tempDir, type Fixture } from './helpers/git.js';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { pushFixture, type SeededRepo } from './helpers/interop.js';
+import { packOf, readTree, writeBlob, writeCommit, writeTree } from './helpers/objects.js';
+import { refStatus } from './helpers/pktline.js';
 import { basicAuth, emptyPack, infoRefs, receivePack, ZERO_OID } from './helpers/raw-git.js';
 
 let fx: Fixture;
@@ -198,3 +200,53 @@ describe('public repo', () => {
     expect(bad.status).toBeLessThan(500);
   });
 });
+
+describe('isolation between repos sharing one object store', () => {
+  it('objects only in a private repo cannot be pointed at, built on or fetched through another repo', async () => {
+    // acme/private holds a secret commit; rival/mirror has the same public base history
+    const secretRepo = await seed('acme/private', false);
+    const scratch = path.join(tempDir(), 'scratch.git');
+    await gitOk(['clone', '-q', '--bare', fx.dir, scratch]);
+    const secretBlob = await writeBlob(scratch, 'the launch code is 0000\n');
+    const secretTree = await writeTree(scratch, [...(await readTree(scratch, small + '^{tree}')), { mode: '100644', name: 'secret.txt', oid: secretBlob }]);
+    const secret = await writeCommit(scratch, secretTree, [small], 'secret');
+    const pushed = await git(['push', secretRepo.url, `${secret}:refs/heads/main`], { cwd: scratch });
+    expect(pushed.code, pushed.stderr).toBe(0);
+
+    const rival = await pushFixture(gw, fx, 'rival/mirror', { public: true, refspecs: ['refs/tags/v0.1:refs/heads/main'] });
+    const before = (await lsRemote(rival.url)).refs;
+    const got: Record<string, string> = {};
+    const details: string[] = [];
+    const attempt = async (name: string, commit: string, pack: Buffer) => {
+      const r = await receivePack(gw.url, rival.fullName, rival.key, [{ old: ZERO_OID, new: commit, ref: `refs/heads/${name}` }], pack);
+      const st = refStatus(r.report, `refs/heads/${name}`);
+      got[name] = r.status >= 500 ? `HTTP ${r.status}` : st === 'ok' ? 'accepted' : 'refused';
+      details.push(`${name}: HTTP ${r.status} ${JSON.stringify(r.report.lines)}`);
+    };
+    // a ref straight at the secret commit, no objects sent
+    await attempt('steal-commit', secret, emptyPack());
+    // a commit of the rival's own whose tree names the secret blob without sending it
+    const rivalTree = await writeTree(scratch, [...(await readTree(scratch, small + '^{tree}')), { mode: '100644', name: 'loot.txt', oid: secretBlob }]);
+    const rivalCommit = await writeCommit(scratch, rivalTree, [small], 'loot');
+    await attempt('steal-blob', rivalCommit, await packOf(scratch, [rivalCommit, rivalTree]));
+    // a commit whose parent is the secret commit
+    const child = await writeCommit(scratch, small + '^{tree}', [secret], 'child of secret');
+    await attempt('steal-parent', child, await packOf(scratch, [child]));
+    expect(got, details.join('\n')).toEqual({ 'steal-commit': 'refused', 'steal-blob': 'refused', 'steal-parent': 'refused' });
+    expect((await lsRemote(rival.url)).refs).toEqual(before);
+
+    // want <secret> through the rival repo (protocol v2 lets a client ask for any id)
+    const thief = path.join(tempDir(), 'thief');
+    await gitOk(['init', '-q', thief]);
+    for (const oid of [secret, secretBlob]) {
+      const f = await git(['-c', 'protocol.version=2', 'fetch', '-q', rival.url, oid], { cwd: thief });
+      expect(f.code, `fetching ${oid} through rival/mirror succeeded`).not.toBe(0);
+      expect(f.stderr).not.toMatch(/500|internal/i);
+      expect((await git(['cat-file', '-e', oid], { cwd: thief })).code).not.toBe(0);
+    }
+    // ...while the owner can fetch it by id from its own repo
+    const own = await git(['-c', 'protocol.version=2', 'fetch', '-q', secretRepo.url, secret], { cwd: thief });
+    expect(own.code, own.stderr).toBe(0);
+  });
+});
+

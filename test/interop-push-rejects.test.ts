@@ -347,6 +347,41 @@ describe('atomic pushes', () => {
   });
 });
 
+describe('compare-and-swap (raw POST)', () => {
+  it('refuses stale old values for create, update and delete; a delete-only push needs no pack', async () => {
+    const repo = await pushFixture(gw, fx, 'acme/fixture');
+    const before = (await lsRemote(repo.url)).refs;
+    const release = await gitOk(['rev-parse', 'release-1.0'], { cwd: scratch });
+    const feature = await gitOk(['rev-parse', 'feature/x'], { cwd: scratch });
+    const cases: Record<string, { old: string; new: string; ref: string }> = {
+      'create over an existing ref': { old: ZERO_OID, new: main, ref: 'refs/heads/release-1.0' },
+      'update with a wrong old value': { old: feature, new: main, ref: 'refs/heads/release-1.0' },
+      'update of a ref that does not exist': { old: release, new: main, ref: 'refs/heads/nope' },
+      'delete with a wrong old value': { old: feature, new: ZERO_OID, ref: 'refs/heads/release-1.0' },
+      'delete of a ref that does not exist': { old: release, new: ZERO_OID, ref: 'refs/heads/nope' },
+    };
+    const got: Record<string, string> = {};
+    const details: string[] = [];
+    for (const [name, c] of Object.entries(cases)) {
+      const pack = c.new === ZERO_OID ? undefined : emptyPack();
+      const r = await receivePack(gw.url, repo.fullName, repo.key, [c], pack, ['report-status', 'delete-refs']);
+      const st = refStatus(r.report, c.ref);
+      got[name] = r.status >= 500 ? `HTTP ${r.status}` : st === 'ok' ? 'accepted' : st?.startsWith('ng') ? 'ng' : 'no report';
+      details.push(`${name}: HTTP ${r.status} ${JSON.stringify(r.report.lines)}`);
+    }
+    expect(got, details.join('\n')).toEqual(Object.fromEntries(Object.keys(cases).map((k) => [k, 'ng'])));
+    expect((await lsRemote(repo.url)).refs).toEqual(before);
+
+    // the right old value deletes, with no pack in the body at all (what git sends)
+    const del = await receivePack(gw.url, repo.fullName, repo.key, [{ old: release, new: ZERO_OID, ref: 'refs/heads/release-1.0' }], undefined, [
+      'report-status',
+      'delete-refs',
+    ]);
+    expect(refStatus(del.report, 'refs/heads/release-1.0'), del.text).toBe('ok');
+    expect((await lsRemote(repo.url)).refs).toEqual(before.filter((l) => !l.endsWith('\trefs/heads/release-1.0')));
+  });
+});
+
 describe('concurrent pushes to one branch', () => {
   it('git push from two clones at once: one wins, the other is rejected cleanly', async () => {
     const repo = await pushFixture(gw, fx, 'acme/fixture');
