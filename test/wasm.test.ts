@@ -425,48 +425,6 @@ describe('wasm and reference agree', () => {
   });
 });
 
-// --- big inputs and memory ----------------------------------------------------------------
-
-describe('memory', () => {
-  it('applies a delta to a 50 MB base at memcpy speed and frees its scratch', () => {
-    const r = rng(21);
-    const base = Buffer.allocUnsafe(50 << 20);
-    for (let i = 0; i < base.length; i += 4096) base.writeUInt32LE(i, i);
-    const ops: Op[] = [];
-    for (let off = 0; off < base.length; off += 0x10000) {
-      if (randInt(r, 50) === 0) ops.push({ insert: randBytes(r, 100) });
-      ops.push({ copy: [off, Math.min(0x10000, base.length - off)] });
-    }
-    const result = runOps(base, ops);
-    const d = encDelta(base.length, result.length, ops);
-    W.applyDelta(base, d); // warm up: memory grows once here
-    const before = W.wasmMemoryStats();
-    const t0 = performance.now();
-    const out = W.applyDelta(base, d);
-    const ms = performance.now() - t0;
-    console.log(`applyDelta: 50 MiB base, ${ops.length} ops -> ${(result.length / 2 ** 20).toFixed(1)} MiB in ${ms.toFixed(1)} ms`);
-    expect(out.equals(result)).toBe(true);
-    expect(W.wasmMemoryStats()).toEqual(before);
-  });
-
-  it('throws BAD_DELTA, not out-of-memory, for a tiny delta declaring a huge result', () => {
-    const d = Buffer.from([3, ...encVarint(2 ** 40), 0x91, 0, 1]);
-    const before = W.wasmMemoryStats().memoryBytes;
-    expect(codeOf(() => W.applyDelta(Buffer.from('abc'), d))).toBe('BAD_DELTA');
-    expect(W.wasmMemoryStats().memoryBytes).toBe(before);
-  });
-
-  it('throws WasmFormatError instances with stable codes', () => {
-    try {
-      W.parseTree(Buffer.from('100644 x'));
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(W.WasmFormatError);
-      expect((e as InstanceType<typeof W.WasmFormatError>).code).toBe('BAD_TREE');
-    }
-  });
-});
-
 // --- real packs made by git ---------------------------------------------------------------
 
 function gitEnvironment(home: string): NodeJS.ProcessEnv {
@@ -843,6 +801,28 @@ describe('ObjectWalker', () => {
     expect(W.wasmMemoryStats().memoryBytes).toBe(after.memoryBytes);
   });
 
+  it('survives random bytes fed to visit(), and memory growth between calls', () => {
+    const r = rng(44);
+    const w = new W.ObjectWalker();
+    const ref = new R.RefObjectWalker();
+    for (let i = 0; i < 3000; i++) {
+      const type = [W.OBJ_COMMIT, W.OBJ_TREE, W.OBJ_TAG][randInt(r, 3)];
+      const prefix = type === W.OBJ_COMMIT ? `tree ${hex(oidOf(i))}\n` : type === W.OBJ_TAG ? `object ${hex(oidOf(i))}\n` : '';
+      const data = Buffer.concat([Buffer.from(r() < 0.5 ? prefix : ''), randBytes(r, randInt(r, 80))]);
+      const code = codeOf(() => w.visit(type, data));
+      expect(code).toBe(codeOf(() => ref.visit(type, data)));
+      if (code) expect(['BAD_TREE', 'BAD_COMMIT', 'BAD_TAG']).toContain(code);
+    }
+    expect(w.size).toBe(ref.size);
+    const before = W.wasmMemoryStats().memoryBytes;
+    const big = Int32Array.from({ length: 3_000_000 }, (_, i) => i);
+    W.myersDiff(big, big.subarray(1)); // grows memory while the walker is alive
+    expect(W.wasmMemoryStats().memoryBytes).toBeGreaterThan(before);
+    for (let o = w.next(); o; o = w.next()) expect(hex(o)).toBe(hex(ref.next()!));
+    expect(ref.next()).toBeNull();
+    w.dispose();
+  });
+
   it('keeps its seen-set O(1): 300k oids', () => {
     const r = rng(43);
     const oids = Array.from({ length: 300_000 }, () => randBytes(r, 20));
@@ -972,5 +952,47 @@ describe('myersDiff', () => {
     const file = Int32Array.from({ length: N }, () => randInt(r, 50_000));
     const edited = mutate(r, file, 500, 50_000);
     expect(time('a file with 500 edits', file, edited).limited).toBe(false);
+  });
+});
+
+// --- big inputs and memory ----------------------------------------------------------------
+
+describe('memory', () => {
+  it('applies a delta to a 50 MB base at memcpy speed and frees its scratch', () => {
+    const r = rng(21);
+    const base = Buffer.allocUnsafe(50 << 20);
+    for (let i = 0; i < base.length; i += 4096) base.writeUInt32LE(i, i);
+    const ops: Op[] = [];
+    for (let off = 0; off < base.length; off += 0x10000) {
+      if (randInt(r, 50) === 0) ops.push({ insert: randBytes(r, 100) });
+      ops.push({ copy: [off, Math.min(0x10000, base.length - off)] });
+    }
+    const result = runOps(base, ops);
+    const d = encDelta(base.length, result.length, ops);
+    W.applyDelta(base, d); // warm up: memory grows once here
+    const before = W.wasmMemoryStats();
+    const t0 = performance.now();
+    const out = W.applyDelta(base, d);
+    const ms = performance.now() - t0;
+    console.log(`applyDelta: 50 MiB base, ${ops.length} ops -> ${(result.length / 2 ** 20).toFixed(1)} MiB in ${ms.toFixed(1)} ms`);
+    expect(out.equals(result)).toBe(true);
+    expect(W.wasmMemoryStats()).toEqual(before);
+  });
+
+  it('throws BAD_DELTA, not out-of-memory, for a tiny delta declaring a huge result', () => {
+    const d = Buffer.from([3, ...encVarint(2 ** 40), 0x91, 0, 1]);
+    const before = W.wasmMemoryStats().memoryBytes;
+    expect(codeOf(() => W.applyDelta(Buffer.from('abc'), d))).toBe('BAD_DELTA');
+    expect(W.wasmMemoryStats().memoryBytes).toBe(before);
+  });
+
+  it('throws WasmFormatError instances with stable codes', () => {
+    try {
+      W.parseTree(Buffer.from('100644 x'));
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(W.WasmFormatError);
+      expect((e as InstanceType<typeof W.WasmFormatError>).code).toBe('BAD_TREE');
+    }
   });
 });
