@@ -1,6 +1,9 @@
 /**
  * The LMDB store: one environment, several named databases.
  *   objects       20-byte oid -> type byte + raw content (read without copying via viewObject)
+ *   packed        20-byte oid -> the object's entry as a pushed pack carried it:
+ *                 flags(bit 0: delta, bits 1-3: type) depth(u16) size(u48) [base oid(20)] zlib stream
+ *                 written once per object and never replaced, so delta chains only point back
  *   repo_objects  u32 repo id + oid -> empty (membership)
  *   refs          "<repo id>:<ref name>" -> hex oid (":" cannot appear in a ref name)
  *   repos         repo id -> RepoRecord;  repo_names "org/ns/slug" -> repo id
@@ -10,7 +13,7 @@
 import fs from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { conflict, notFound } from '../src/core/errors.js';
-import type { KeyRecord, NewRepo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
+import type { KeyRecord, NewObject, NewRepo, PackedObject, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -28,6 +31,17 @@ function objectValue(type: number, data: Uint8Array): Buffer {
   return value;
 }
 
+function packedValue(p: PackedObject): Buffer {
+  const head = p.base ? 29 : 9;
+  const v = Buffer.allocUnsafe(head + p.z.length);
+  v[0] = (p.base ? 1 : 0) | (p.type << 1);
+  v.writeUInt16BE(Math.min(p.depth, 0xffff), 1);
+  v.writeUIntBE(p.size, 3, 6);
+  if (p.base) v.set(p.base.subarray(0, 20), 9);
+  v.set(p.z, head);
+  return v;
+}
+
 const refKey = (repoId: number, name: string) => `${repoId}:${name}`;
 const nameKey = (org: string, ns: string | null, slug: string) => `${org}/${ns ?? ''}/${slug}`;
 
@@ -35,6 +49,7 @@ export class LmdbStore implements Store {
   private readonly env: RootDatabase;
   private readonly objects: Database<Buffer, Buffer>;
   private readonly members: Database<Buffer, Buffer>;
+  private readonly packed: Database<Buffer, Buffer>;
   private readonly refs: Database<string, string>;
   private readonly repos: Database<RepoRecord, number>;
   private readonly repoNames: Database<number, string>;
@@ -47,6 +62,7 @@ export class LmdbStore implements Store {
     this.env = open({ path: dir, maxDbs: 16, compression: false });
     this.objects = this.env.openDB({ name: 'objects', encoding: 'binary', keyEncoding: 'binary' });
     this.members = this.env.openDB({ name: 'repo_objects', encoding: 'binary', keyEncoding: 'binary' });
+    this.packed = this.env.openDB({ name: 'packed', encoding: 'binary', keyEncoding: 'binary' });
     this.refs = this.env.openDB({ name: 'refs', encoding: 'string' });
     this.repos = this.env.openDB({ name: 'repos', encoding: 'msgpack' });
     this.repoNames = this.env.openDB({ name: 'repo_names', encoding: 'msgpack' });
@@ -73,22 +89,46 @@ export class LmdbStore implements Store {
     return { type: v[0], data: v.subarray(1) };
   }
 
-  putObjects(objects: Iterable<{ oid: Uint8Array; type: number; data: Uint8Array }>): void {
+  putObjects(objects: Iterable<NewObject>): void {
     this.env.transactionSync(() => {
       for (const o of objects) {
         const key = Buffer.from(o.oid.buffer, o.oid.byteOffset, 20);
         if (this.objects.doesExist(key)) continue;
         this.objects.putSync(key, objectValue(o.type, o.data));
+        if (o.packed && !this.packed.doesExist(key)) this.packed.putSync(key, packedValue(o.packed));
       }
     });
   }
 
-  async putObjectsAsync(objects: Iterable<{ oid: Uint8Array; type: number; data: Uint8Array }>): Promise<void> {
+  async putObjectsAsync(objects: Iterable<NewObject>): Promise<void> {
     // lmdb-js batches the puts of one tick into one transaction on its writer thread and
     // commits transactions in order, so the last promise covers them all
     let last: Promise<boolean> | undefined;
-    for (const o of objects) last = this.objects.put(Buffer.from(o.oid.buffer, o.oid.byteOffset, 20), objectValue(o.type, o.data));
+    for (const o of objects) {
+      const key = Buffer.from(o.oid.buffer, o.oid.byteOffset, 20);
+      if (this.objects.doesExist(key)) continue;
+      last = this.objects.put(key, objectValue(o.type, o.data));
+      if (o.packed) last = this.packed.put(key, packedValue(o.packed));
+    }
     await last;
+  }
+
+  viewPacked(oid: Uint8Array): PackedObject | undefined {
+    const v = this.packed.getBinaryFast(Buffer.from(oid.buffer, oid.byteOffset, 20));
+    if (!v) return undefined;
+    const delta = (v[0] & 1) === 1;
+    return {
+      type: (v[0] >> 1) & 7,
+      depth: v.readUInt16BE(1),
+      size: v.readUIntBE(3, 6),
+      base: delta ? v.subarray(9, 29) : null,
+      z: v.subarray(delta ? 29 : 9),
+    };
+  }
+
+  packedDepth(oid: Uint8Array): number {
+    const v = this.packed.getBinaryFast(Buffer.from(oid.buffer, oid.byteOffset, 20));
+    return v ? v.readUInt16BE(1) : 0;
   }
 
   // ---- membership

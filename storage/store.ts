@@ -48,6 +48,24 @@ export interface StoredObject {
   data: Buffer;
 }
 
+/** An object as a pack carried it, kept so that serving reuses its compression and delta. */
+export interface PackedObject {
+  /** the object's type (1-4), also for a delta entry */
+  type: number;
+  size: number;
+  base: Buffer | null;
+  depth: number;
+  z: Buffer;
+}
+
+export interface NewObject {
+  oid: Uint8Array;
+  type: number;
+  data: Uint8Array;
+  /** the entry to reuse when serving, if the object came in a pack */
+  packed?: PackedObject;
+}
+
 export interface RefEntry {
   name: string;
   oid: string;
@@ -71,12 +89,16 @@ export interface Store {
   /** A view valid only until the next read from the store: parse it or copy it at once. */
   viewObject(oid: Uint8Array): StoredObject | undefined;
   /** Writes objects in one durable transaction. Content-addressed: rewriting an oid is a no-op. */
-  putObjects(objects: Iterable<{ oid: Uint8Array; type: number; data: Uint8Array }>): void;
+  putObjects(objects: Iterable<NewObject>): void;
   /**
    * Queues objects for the background writer; resolves once they are committed (visible to
    * reads). Durable no later than the next synchronous transaction (updateRefs) returns.
    */
-  putObjectsAsync(objects: Iterable<{ oid: Uint8Array; type: number; data: Uint8Array }>): Promise<void>;
+  putObjectsAsync(objects: Iterable<NewObject>): Promise<void>;
+  /** The reusable pack entry of an object (a view valid until the next read), if it has one. */
+  viewPacked(oid: Uint8Array): PackedObject | undefined;
+  /** Only the delta depth and base of the packed entry, without its bytes. */
+  packedDepth(oid: Uint8Array): number;
 
   // membership
   isMember(repoId: number, oid: Uint8Array): boolean;

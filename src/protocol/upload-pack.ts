@@ -229,20 +229,38 @@ function planPack(store: Store, repo: RepoRecord, req: FetchRequest, common: str
   return { shallowLines, objects: Buffer.concat(out), count: out.length };
 }
 
-/** Streams the pack for a plan, side-band framed when `band` is set. */
+/**
+ * Streams the pack for a plan, side-band framed when `band` is set. An object that came in a
+ * pushed pack goes out as it came (its zlib stream, and its delta when the base goes out too);
+ * others are deflated here. Reused deltas must point to a shallower entry, so no chain can loop.
+ */
 async function* streamPack(store: Store, plan: Plan, band: boolean, progress: boolean): AsyncGenerator<Buffer> {
   const frame = (b: Buffer) => (band ? Buffer.concat(sideband(1, b)) : b);
   if (band && progress) yield Buffer.concat(sideband(2, Buffer.from(`Enumerating objects: ${plan.count}, done.\n`)));
+  const sending = new Set<string>();
+  for (let i = 0; i < plan.count; i++) sending.add(plan.objects.toString('latin1', i * 20, i * 20 + 20));
   const w = new PackWriter(plan.count);
+  let reusedDeltas = 0;
   for (let i = 0; i < plan.count; i++) {
     const oid = plan.objects.subarray(i * 20, i * 20 + 20);
-    const o = store.viewObject(oid);
-    if (!o) throw new GitwellError('INTERNAL_ERROR', 'object vanished while packing');
-    const chunk = w.add(o.type, o.data);
+    // views are valid until the next store read: use them before reading again
+    const p = store.viewPacked(oid);
+    let chunk: Buffer | null;
+    if (p && !p.base) {
+      chunk = w.addEntry(p.type, p.size, null, p.z);
+    } else if (p && p.base && sending.has(p.base.toString('latin1')) && store.packedDepth(Buffer.from(p.base)) < p.depth) {
+      const again = store.viewPacked(oid)!;
+      chunk = w.addEntry(again.type, again.size, again.base, again.z);
+      reusedDeltas++;
+    } else {
+      const o = store.viewObject(oid);
+      if (!o) throw new GitwellError('INTERNAL_ERROR', 'object vanished while packing');
+      chunk = w.add(o.type, o.data);
+    }
     if (chunk) yield frame(chunk);
   }
   yield frame(w.finish());
-  if (band && progress) yield Buffer.concat(sideband(2, Buffer.from(`Total ${plan.count} (delta 0), reused 0 (delta 0), pack-reused 0\n`)));
+  if (band && progress) yield Buffer.concat(sideband(2, Buffer.from(`Total ${plan.count} (delta ${reusedDeltas}), reused ${plan.count} (delta ${reusedDeltas}), pack-reused 0\n`)));
 }
 
 function errPkt(e: unknown): Buffer {

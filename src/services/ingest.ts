@@ -7,13 +7,16 @@
 import fs from 'node:fs';
 import { fsckObject } from '../core/object/fsck.js';
 import { indexPack, type IndexResult, type PackSource } from '../core/pack/indexer.js';
-import type { Store } from '../../storage/index.js';
+import type { NewObject, Store } from '../../storage/index.js';
 import { FileSource } from './spool.js';
 
 const BATCH_BYTES = 8 * 1024 * 1024;
 const BATCH_COUNT = 4096;
 
-type Pending = Map<string, { oid: Buffer; type: number; data: Uint8Array }>;
+type Pending = Map<string, NewObject>;
+
+/** Deeper delta chains than this are stored without their delta (served whole). */
+const MAX_REUSED_DEPTH = 50;
 
 export async function ingestPack(store: Store, repoId: number, src: PackSource): Promise<IndexResult> {
   let pending: Pending = new Map();
@@ -43,12 +46,14 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource):
 
   const result = await indexPack(src, {
     check: (type, data) => fsckObject(type, data),
-    sink(oid, type, data) {
-      pending.set(oid.toString('latin1'), { oid, type, data });
+    sink(oid, type, data, entry) {
+      const packed = entry.depth <= MAX_REUSED_DEPTH && entry.size < 2 ** 48 ? { ...entry, type } : undefined;
+      pending.set(oid.toString('latin1'), { oid, type, data, packed });
       pendingBytes += data.length;
       if (pendingBytes >= BATCH_BYTES || pending.size >= BATCH_COUNT) return flush();
     },
     written: { get: lookup },
+    thinDepth: (oid) => store.packedDepth(oid),
     thinBases: {
       get: (oid) => (store.isMember(repoId, oid) ? store.getObject(oid) : undefined),
     },

@@ -6,7 +6,10 @@
  *
  * Memory stays bounded: the pack is read through a window, resolved objects go straight to the
  * sink (the store), small delta payloads are kept from pass 1 up to a budget, and bases live in
- * a byte-bounded LRU; a base evicted from it is read back through `finder`.
+ * a byte-bounded LRU; a base evicted from it is read back through `written`.
+ *
+ * Every object is handed on with its entry as it was in the pack (the compressed bytes, and
+ * for a delta its base), so that serving can reuse the client's compression and deltas.
  */
 import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
@@ -22,13 +25,27 @@ export interface PackSource {
   read(offset: number, min: number, want?: number): Buffer;
 }
 
+/** An object's entry as the pack carried it: zlib stream of the object, or of a delta on `base`. */
+export interface PackedEntry {
+  /** inflated size: the object's for a whole entry, the delta's for a delta */
+  size: number;
+  /** base object id of a delta entry, null for a whole object */
+  base: Buffer | null;
+  /** length of the delta chain above this entry (0 for a whole object) */
+  depth: number;
+  /** the zlib stream, an owned copy */
+  z: Buffer;
+}
+
 export interface IndexOptions {
   /** Bases for REF_DELTAs that are not in the pack (thin packs); must answer only objects the repo may use. */
   thinBases?: ObjectFinder;
+  /** Delta depth of a thin base as stored (0 if unknown or whole). */
+  thinDepth?(oid: Buffer): number;
   /** Resolved objects already handed to the sink, for bases evicted from the cache. */
   written: ObjectFinder;
   /** Receives every object, in an order where a delta's base comes first. Throw to abort; return a promise to make the decoder wait (back-pressure). */
-  sink(oid: Buffer, type: number, data: Uint8Array): void | Promise<void>;
+  sink(oid: Buffer, type: number, data: Uint8Array, entry: PackedEntry): void | Promise<void>;
   /** Called for each object before the sink; return an error text to reject the pack. */
   check?(type: number, data: Uint8Array, oid: Buffer): string | null;
   baseCacheBytes?: number;
@@ -91,6 +108,16 @@ class ByteLru {
   }
 }
 
+function verifyTrailer(src: PackSource, end: number): void {
+  const hash = createHash('sha1');
+  for (let p = 0; p < end; ) {
+    const n = Math.min(8 * 1024 * 1024, end - p);
+    hash.update(src.read(p, n).subarray(0, n));
+    p += n;
+  }
+  if (!hash.digest().equals(src.read(end, 20).subarray(0, 20))) throw packError('pack checksum mismatch: the pack is corrupt');
+}
+
 export async function indexPack(src: PackSource, opts: IndexOptions): Promise<IndexResult> {
   if (src.size < 32) throw packError('pack is truncated: shorter than header and checksum');
   const head = src.read(0, 12);
@@ -99,11 +126,17 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   if (version !== 2 && version !== 3) throw packError(`unsupported pack version ${version}`);
   const count = head.readUInt32BE(8);
   const end = src.size - 20;
+  // a corrupt pack is refused before anything is written
+  verifyTrailer(src, end);
 
   // pass 1: walk the entries; whole objects are resolved at once, deltas are recorded
   const type = new Uint8Array(count);
   const offsets = new Float64Array(count);
+  const sizes = new Float64Array(count);
+  const zStart = new Float64Array(count);
+  const zLen = new Float64Array(count);
   const baseOffset = new Float64Array(count);
+  const depth = new Uint16Array(count);
   const oids: Buffer[] = new Array(count);
   const refBase = new Map<number, Buffer>();
   const kept = new Map<number, Buffer>();
@@ -113,20 +146,23 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   let deltas = 0;
   let off = 12;
 
+  const zCopy = (i: number) => Buffer.from(src.read(zStart[i], zLen[i]).subarray(0, zLen[i]));
+
   /** Hashes, checks and hands on one object; a promise when the sink wants us to wait. */
-  const emit = (i: number, t: number, data: Uint8Array): void | Promise<void> => {
+  const emit = (i: number, t: number, data: Uint8Array, base: Buffer | null): void | Promise<void> => {
     const oid = hashObject(t, data);
     const why = opts.check?.(t, data, oid);
     if (why) throw packError(`object ${oidToHex(oid)} is invalid: ${why}`);
     oids[i] = oid;
-    return opts.sink(oid, t, data);
+    return opts.sink(oid, t, data, { size: sizes[i], base, depth: depth[i], z: zCopy(i) });
   };
 
   for (let i = 0; i < count; i++) {
     if (off >= end) throw packError(`pack is truncated: ${count - i} of ${count} objects missing`);
     let h;
     try {
-      h = parseEntryHeader(src.read(off, Math.min(64, end - off)).subarray(0, Math.min(64, end - off)), 0, off);
+      const win = src.read(off, Math.min(64, end - off));
+      h = parseEntryHeader(win.subarray(0, Math.min(64, end - off)), 0, off);
     } catch (e) {
       if (e instanceof WasmFormatError) throw packError(`bad entry header at offset ${off}: ${e.message}`);
       throw e;
@@ -134,7 +170,10 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     offsets[i] = off;
     indexOfOffset.set(off, i);
     type[i] = h.type;
+    sizes[i] = h.size;
+    zStart[i] = off + h.headerLength;
     const { data, used } = inflateAt(src, off + h.headerLength, h.size);
+    zLen[i] = used;
     if (h.type === OBJ_OFS_DELTA) {
       baseOffset[i] = h.baseOffset;
       if (!indexOfOffset.has(baseOffset[i])) throw packError(`delta at offset ${off} names a base offset that is not an entry`);
@@ -142,9 +181,11 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     } else if (h.type === OBJ_REF_DELTA) {
       refBase.set(i, Buffer.from(src.read(off + h.headerLength - 20, 20).subarray(0, 20)));
       deltas++;
-    } else {
-      const wait = emit(i, h.type, data);
+    } else if (h.type >= 1 && h.type <= 4) {
+      const wait = emit(i, h.type, data, null);
       if (wait) await wait;
+    } else {
+      throw packError(`bad object type ${h.type} at offset ${off}`);
     }
     if ((h.type === OBJ_OFS_DELTA || h.type === OBJ_REF_DELTA) && keptBytes + data.length <= keepBudget) {
       kept.set(i, data);
@@ -154,15 +195,6 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     if (off > end) throw packError('pack is truncated inside an entry');
   }
   if (off !== end) throw packError(`pack has ${end - off} unexpected bytes after its last entry`);
-
-  // the trailer: sha1 over everything before it
-  const hash = createHash('sha1');
-  for (let p = 0; p < end; ) {
-    const n = Math.min(8 * 1024 * 1024, end - p);
-    hash.update(src.read(p, n).subarray(0, n));
-    p += n;
-  }
-  if (!hash.digest().equals(src.read(end, 20).subarray(0, 20))) throw packError('pack checksum mismatch: the pack is corrupt');
 
   // pass 2: resolve deltas depth-first from every base
   const children = new Map<number | string, number[]>();
@@ -174,9 +206,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   for (let i = 0; i < count; i++) {
     if (type[i] === OBJ_OFS_DELTA) addChild(indexOfOffset.get(baseOffset[i])!, i);
   }
-  for (const [i, oid] of refBase) {
-    addChild(oidToHex(oid), i);
-  }
+  for (const [i, oid] of refBase) addChild(oidToHex(oid), i);
 
   const cache = new ByteLru(opts.baseCacheBytes ?? 96 * 1024 * 1024);
   const resolvedType = new Uint8Array(count);
@@ -191,32 +221,28 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     return Buffer.from(o.data);
   };
 
-  const resolveFrom = async (root: number | null, rootOid: string, rootType: number, rootData: Uint8Array | null) => {
-    // stack of [entry index, base key]; base key: an entry index, or -1 for an outside base
+  /** Resolves every delta below one base: an entry of the pack, or (thin) an outside object. */
+  const resolveFrom = async (root: number | null, rootOid: Buffer, rootType: number, rootData: Uint8Array | null, rootDepth: number) => {
+    // stack of [entry index, base entry index or -1 for the outside base]
     const stack: Array<[number, number]> = [];
-    const outside = rootData;
     const pushKids = (i: number | null, oidHex: string, asBase: number) => {
       const a = i === null ? undefined : children.get(i);
-      const b = oidHex ? children.get(oidHex) : undefined;
+      const b = children.get(oidHex);
       if (a) for (const k of a) stack.push([k, asBase]);
       if (b) {
         for (const k of b) stack.push([k, asBase]);
         children.delete(oidHex);
       }
     };
-    pushKids(root, rootOid, root ?? -1);
+    pushKids(root, oidToHex(rootOid), root ?? -1);
     while (stack.length > 0) {
       const [i, b] = stack.pop()!;
       if (resolvedType[i]) continue;
-      const base = b === -1 ? outside! : baseData(b);
+      const base = b === -1 ? rootData! : baseData(b);
       const t = b === -1 ? rootType : resolvedType[b];
       let delta = kept.get(i);
       if (delta) kept.delete(i);
-      else {
-        const win = src.read(offsets[i], 1, 64);
-        const hh = parseEntryHeader(win.subarray(0, Math.min(64, win.length)), 0, offsets[i]);
-        delta = inflateAt(src, offsets[i] + hh.headerLength, hh.size).data;
-      }
+      else delta = inflateAt(src, zStart[i], sizes[i]).data;
       let data: Buffer;
       try {
         data = applyDelta(base, delta);
@@ -225,7 +251,8 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
         throw e;
       }
       resolvedType[i] = t;
-      const wait = emit(i, t, data);
+      depth[i] = Math.min(0xffff, (b === -1 ? rootDepth : depth[b]) + 1);
+      const wait = emit(i, t, data, b === -1 ? rootOid : oids[b]);
       if (wait) await wait;
       resolved++;
       const hex = oidToHex(oids[i]);
@@ -237,16 +264,17 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   };
 
   for (let i = 0; i < count; i++) {
-    if (type[i] < 5 && (children.has(i) || children.has(oidToHex(oids[i])))) await resolveFrom(i, oidToHex(oids[i]), type[i], null);
+    if (type[i] < 5 && (children.has(i) || children.has(oidToHex(oids[i])))) await resolveFrom(i, oids[i], type[i], null, 0);
   }
   // thin pack: bases the client assumed we have
   let thin = 0;
   for (const key of [...children.keys()]) {
     if (typeof key !== 'string' || !children.has(key)) continue;
-    const base = opts.thinBases?.get(Buffer.from(key, 'hex'));
+    const oid = Buffer.from(key, 'hex');
+    const base = opts.thinBases?.get(oid);
     if (!base) continue;
     thin++;
-    await resolveFrom(null, key, base.type, Buffer.from(base.data));
+    await resolveFrom(null, oid, base.type, Buffer.from(base.data), opts.thinDepth?.(oid) ?? 0);
   }
   if (resolved !== deltas) {
     const missing = [...children.keys()].find((k) => typeof k === 'string');

@@ -3,7 +3,9 @@
  *   "PACK" version(4 bytes, 2) count(4 bytes) entry* sha1-of-everything-before(20)
  *   entry = type-and-size header, zlib stream of the content
  *   header: byte 1 = MSB | type(3 bits) | size(4 low bits); then MSB | 7 bits of size, little-endian
- * We write whole objects (no deltas): the client then indexes without delta resolution.
+ * Entries are either whole objects (deflated here, or a zlib stream kept from the pack that
+ * brought them) or REF_DELTAs reused from such a pack: header type 7, the base's 20-byte id,
+ * then the zlib stream of the delta.
  */
 import { createHash, type Hash } from 'node:crypto';
 import zlib from 'node:zlib';
@@ -54,6 +56,18 @@ export class PackWriter {
   add(type: number, data: Uint8Array, deflated?: Buffer): Buffer | null {
     this.push(entryHeader(type, data.length));
     this.push(deflated ?? zlib.deflateSync(data, { level: this.level }));
+    return this.pending >= this.chunkSize ? this.take() : null;
+  }
+
+  /** Adds an entry whose zlib stream is already made: a whole object, or a delta on `base`. */
+  addEntry(type: number, size: number, base: Uint8Array | null, z: Uint8Array): Buffer | null {
+    if (base) {
+      this.push(entryHeader(7, size));
+      this.push(Buffer.from(base.subarray(0, 20)));
+    } else {
+      this.push(entryHeader(type, size));
+    }
+    this.push(Buffer.from(z));
     return this.pending >= this.chunkSize ? this.take() : null;
   }
 
