@@ -23,6 +23,7 @@ const CLONES = [
   { name: 'clone --bare, protocol v2', args: ['-c', 'protocol.version=2', 'clone', '--bare', '--no-local'], bare: true },
   { name: 'clone --bare, protocol v0', args: ['-c', 'protocol.version=0', 'clone', '--bare', '--no-local'], bare: true },
   { name: 'clone + checkout, v2', args: ['-c', 'protocol.version=2', 'clone', '--no-local'], bare: false },
+  { name: 'clone + checkout, v0', args: ['-c', 'protocol.version=0', 'clone', '--no-local'], bare: false },
 ] as const;
 
 export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneReport> {
