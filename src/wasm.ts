@@ -148,7 +148,9 @@ const MAX_ENTRY_HEADER = 32;
 
 /**
  * Parses the entry header at `offset` of `pack`. For REF_DELTA the base oid is
- * pack.subarray(offset + headerLength - 20, offset + headerLength).
+ * pack.subarray(offset + headerLength - 20, offset + headerLength). When `pack` is only a
+ * window of the pack (a read from a spooled file), `packOffset` is where `offset` sits in the
+ * whole pack: baseOffset is computed and checked against it.
  */
 export function parseEntryHeader(pack: Uint8Array, offset: number, packOffset = offset): EntryHeader {
   if (!Number.isSafeInteger(offset) || offset < 0 || offset >= pack.length) {

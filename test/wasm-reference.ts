@@ -15,7 +15,7 @@ export class RefFormatError extends Error {
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const bad = (code: string, msg = code) => new RefFormatError(code, msg);
 
-export function refParseEntryHeader(pack: Uint8Array, offset: number): EntryHeader {
+export function refParseEntryHeader(pack: Uint8Array, offset: number, packOffset = offset): EntryHeader {
   if (!Number.isSafeInteger(offset) || offset < 0 || offset >= pack.length) throw bad('BAD_ENTRY_HEADER');
   const end = pack.length;
   let p = offset;
@@ -43,8 +43,8 @@ export function refParseEntryHeader(pack: Uint8Array, offset: number): EntryHead
       c = pack[p++];
       ofs = ofs * 128 + (c & 0x7f);
     }
-    baseOffset = offset - ofs;
-    if (baseOffset >= offset || baseOffset < 12) throw bad('BAD_ENTRY_HEADER');
+    baseOffset = packOffset - ofs;
+    if (baseOffset >= packOffset || baseOffset < 12) throw bad('BAD_ENTRY_HEADER');
   } else if (type === 7) {
     if (end - p < 20) throw bad('BAD_ENTRY_HEADER');
     p += 20;

@@ -153,7 +153,7 @@ const oidOf = (i: number) => createHash('sha1').update(String(i)).digest();
 
 interface Core {
   name: string;
-  parseEntryHeader(pack: Uint8Array, offset: number): EntryHeader;
+  parseEntryHeader(pack: Uint8Array, offset: number, packOffset?: number): EntryHeader;
   deltaSizes(delta: Uint8Array): { baseSize: number; resultSize: number };
   applyDelta(base: Uint8Array, delta: Uint8Array): Buffer;
   parseTree(data: Uint8Array): Array<TreeEntry & { zeroPadded: boolean }>;
@@ -190,6 +190,12 @@ describe.each([wasmCore, refCore])('core conformance: $name', (core) => {
       const h = core.parseEntryHeader(ref, 40);
       expect(h).toEqual({ type: 7, size: 15, headerLength: 21, baseOffset: -1 });
       expect(ref.subarray(40 + h.headerLength - 20, 40 + h.headerLength)).toEqual(oid);
+    });
+    it('computes the base of an entry read through a window of the pack', () => {
+      const win = Buffer.from([0x65, ...encOfs(5000), 0x78, 0x9c]);
+      expect(core.parseEntryHeader(win, 0, 9000)).toEqual({ type: 6, size: 5, headerLength: 1 + encOfs(5000).length, baseOffset: 4000 });
+      expect(codeOf(() => core.parseEntryHeader(win, 0, 5011))).toBe('BAD_ENTRY_HEADER'); // base 11
+      expect(core.parseEntryHeader(Buffer.concat([Buffer.alloc(3), win]), 3, 9000).baseOffset).toBe(4000);
     });
     it('rejects bad types, truncation, overflow, and bases outside the pack', () => {
       const bad = (b: number[], off = 0, pre = 0) => codeOf(() => core.parseEntryHeader(Buffer.concat([Buffer.alloc(pre), Buffer.from(b)]), off + pre));

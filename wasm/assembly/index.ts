@@ -40,7 +40,7 @@ export function entryOfs(): f64 { return <f64>hdrOfs; }
 
 // --- delta ------------------------------------------------------------------------------
 
-/** Parses the two sizes at the start of a delta in io[0, len). Returns the header length or -2. */
+/** Parses the two sizes at the start of a delta in io[0, len). Returns 0 or -2. */
 export function deltaHeader(len: usize): i32 { return parseDeltaHeader(IO, len) < 0 ? -2 : 0; }
 export function deltaBase(): f64 { return <f64>deltaBaseSize; }
 export function deltaResult(): f64 { return <f64>deltaResultSize; }
