@@ -1,17 +1,16 @@
-// Interop: pushes gitwell must refuse, leaving every ref as it was. Truncated and corrupted
-// packs, trees with `.git`/`..` entries, packs with objects left out, invalid ref names; atomic
-// pushes where one command fails; two pushes racing for one branch. Malformed inputs go in by
-// raw HTTP POST (the stock client never sends them); the rest through `git push`.
+// Interop: pushes gitwell must refuse, leaving every ref as it was: truncated and corrupted
+// packs, trees with `.git`/`..` entries, packs with objects left out, invalid ref names.
+// Malformed inputs go in by raw HTTP POST (the stock client never sends them); the rest through
+// `git push`. (Atomic, compare-and-swap and racing pushes: interop-push-cas.test.ts.)
 // Every malformed input here is a regression case: keep them (STYLE.md point 9).
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fsck, git, gitBytes, gitOk, lsRemote, makeFixture, removeTempDirs, tempDir, type Fixture } from './helpers/git.js';
+import { git, gitBytes, gitOk, lsRemote, makeFixture, removeTempDirs, type Fixture } from './helpers/git.js';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
-import { pushFixture, type SeededRepo } from './helpers/interop.js';
+import { childOf, expectHealthy, pushFixture, type SeededRepo } from './helpers/interop.js';
 import { noise, packOf, packRevs, readTree, writeBlob, writeCommit, writeTree } from './helpers/objects.js';
 import { refStatus } from './helpers/pktline.js';
-import { ZERO_OID, emptyPack, infoRefs, parseAdvertisement, receivePack, sha1 } from './helpers/raw-git.js';
+import { ZERO_OID, emptyPack, receivePack, sha1 } from './helpers/raw-git.js';
 
 let fx: Fixture;
 let scratch: string; // a bare copy of the fixture where hand-made objects are written
@@ -32,28 +31,9 @@ afterEach(async () => {
   removeTempDirs();
 });
 
-/** A commit on top of main adding `name` with `content` (plus the tree and blob it needs). */
-async function childOf(parent: string, name: string, content: string | Buffer) {
-  const blob = await writeBlob(scratch, content);
-  const tree = await writeTree(scratch, [
-    ...(await readTree(scratch, parent + '^{tree}')).filter((e) => e.name !== name),
-    { mode: '100644', name, oid: blob },
-  ]);
-  const commit = await writeCommit(scratch, tree, [parent], `add ${name}`);
-  return { blob, tree, commit };
-}
-
-/** Asserts the server's refs are exactly `before` and a fresh clone is fsck-clean. */
+/** Asserts the server's refs are exactly `before`. */
 async function expectUnchanged(repo: SeededRepo, before: string[]) {
   expect((await lsRemote(repo.url)).refs).toEqual(before);
-}
-
-async function expectHealthy(repo: SeededRepo) {
-  const dir = path.join(tempDir(), 'check.git');
-  const c = await git(['clone', '-q', '--mirror', repo.url, dir]);
-  expect(c.code, c.stderr).toBe(0);
-  const f = await fsck(dir);
-  expect(f.code, f.stderr + f.stdout).toBe(0);
 }
 
 /** After refused pushes, an honest push of `commit` onto main must still work. */
@@ -61,7 +41,7 @@ async function expectGoodPushWorks(repo: SeededRepo, commit: string) {
   const r = await git(['push', repo.url, `${commit}:refs/heads/main`], { cwd: scratch });
   expect(r.code, `an honest push after the refused ones failed:\n${r.stderr}`).toBe(0);
   expect((await lsRemote(repo.url)).refs).toContain(`${commit}\trefs/heads/main`);
-  await expectHealthy(repo);
+  await expectHealthy(repo.url);
 }
 
 type PackCase = [name: string, mangle: (pack: Buffer) => Buffer, strict: boolean];
@@ -83,7 +63,7 @@ const withHeader = (p: Buffer, offset: number, value: number) => {
  * a correct server gives: `unpack-error` (strict cases), or at least `refused`.
  */
 async function sendMangled(repo: SeededRepo, cases: PackCase[]) {
-  const { commit } = await childOf(main, 'noise.bin', noise(20_000, 7));
+  const { commit } = await childOf(scratch, main, 'noise.bin', noise(20_000, 7));
   const pack = await packRevs(scratch, [commit], [main]);
   const got: Record<string, string> = {};
   const want: Record<string, string> = {};
@@ -172,7 +152,7 @@ describe('trees with forbidden entry names (git push)', () => {
       expect((await lsRemote(repo.url)).refs, `after pushing ${name}`).toEqual(before);
     }
     expect(got, details.join('\n')).toEqual(Object.fromEntries(Object.keys(cases).map((k) => [k, 'refused'])));
-    await expectHealthy(repo);
+    await expectHealthy(repo.url);
   });
 });
 
@@ -180,11 +160,11 @@ describe('packs with objects left out (raw POST)', () => {
   it('refuses a commit whose blob, tree, parent or delta base is missing', async () => {
     const repo = await pushFixture(gw, fx, 'acme/fixture');
     const before = (await lsRemote(repo.url)).refs;
-    const one = await childOf(main, 'missing-blob.txt', 'this blob is never sent\n');
+    const one = await childOf(scratch, main, 'missing-blob.txt', 'this blob is never sent\n');
     // a parent the server does not have, and a child whose pack leaves it out
     const bigText = Array.from({ length: 3000 }, (_, i) => `line ${i} of a file that deltas well\n`).join('');
-    const parent = await childOf(main, 'base.txt', bigText);
-    const child = await childOf(parent.commit, 'base.txt', bigText + 'one more line\n');
+    const parent = await childOf(scratch, main, 'base.txt', bigText);
+    const child = await childOf(scratch, parent.commit, 'base.txt', bigText + 'one more line\n');
     const thin = await gitBytes(['pack-objects', '--stdout', '-q', '--revs', '--thin'], {
       cwd: scratch,
       input: `${child.commit}\n^${parent.commit}\n`,
@@ -213,7 +193,7 @@ describe('packs with objects left out (raw POST)', () => {
     await expectGoodPushWorks(repo, child.commit);
     const r2 = await git(['push', repo.url, `${one.commit}:refs/heads/one`], { cwd: scratch });
     expect(r2.code, r2.stderr).toBe(0);
-    await expectHealthy(repo);
+    await expectHealthy(repo.url);
   });
 });
 
@@ -280,156 +260,5 @@ describe('ref names (raw POST)', () => {
     expect(refStatus(r.report, 'refs/heads/good-name'), r.text).toBe('ok');
     expect(refStatus(r.report, 'refs/heads/bad..name'), r.text).toMatch(/^ng/);
     expect((await lsRemote(repo.url)).refs).toEqual([...before, `${main}\trefs/heads/good-name`].sort());
-  });
-});
-
-describe('atomic pushes', () => {
-  it('advertises atomic; git push --atomic with a stale lease changes nothing', async () => {
-    const repo = await pushFixture(gw, fx, 'acme/fixture');
-    const adv = parseAdvertisement((await infoRefs(gw.url, repo.fullName, 'git-receive-pack', { key: repo.key })).body);
-    expect(adv.caps).toContain('atomic');
-    expect(adv.caps).toContain('report-status');
-    expect(adv.caps).toContain('delete-refs');
-    const before = (await lsRemote(repo.url)).refs;
-    const feature = await gitOk(['rev-parse', 'feature/x'], { cwd: scratch });
-    const r = await git(
-      ['push', '--atomic', `--force-with-lease=refs/heads/release-1.0:${main}`, repo.url, 'main:refs/heads/ok', `${feature}:refs/heads/release-1.0`],
-      { cwd: scratch },
-    );
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/stale info|atomic/);
-    expect((await lsRemote(repo.url)).refs).toEqual(before);
-  });
-
-  it('server side: one stale command fails the whole atomic push; without atomic only that one', async () => {
-    const repo = await pushFixture(gw, fx, 'acme/fixture');
-    const before = (await lsRemote(repo.url)).refs;
-    const release = await gitOk(['rev-parse', 'release-1.0'], { cwd: scratch });
-    const feature = await gitOk(['rev-parse', 'feature/x'], { cwd: scratch });
-    const commands = [
-      { old: ZERO_OID, new: main, ref: 'refs/heads/ok' },
-      { old: main /* stale: release-1.0 is not at main */, new: feature, ref: 'refs/heads/release-1.0' },
-    ];
-    const atomic = await receivePack(gw.url, repo.fullName, repo.key, commands, emptyPack(), [
-      'report-status',
-      'side-band-64k',
-      'atomic',
-    ]);
-    expect(atomic.status, atomic.text).toBeLessThan(500);
-    expect(refStatus(atomic.report, 'refs/heads/ok'), atomic.text).toMatch(/^ng/);
-    expect(refStatus(atomic.report, 'refs/heads/release-1.0'), atomic.text).toMatch(/^ng/);
-    expect((await lsRemote(repo.url)).refs).toEqual(before);
-
-    const plain = await receivePack(gw.url, repo.fullName, repo.key, commands, emptyPack());
-    expect(refStatus(plain.report, 'refs/heads/ok'), plain.text).toBe('ok');
-    expect(refStatus(plain.report, 'refs/heads/release-1.0'), plain.text).toMatch(/^ng/);
-    expect((await lsRemote(repo.url)).refs).toEqual([...before, `${main}\trefs/heads/ok`].sort());
-    expect((await lsRemote(repo.url)).refs).toContain(`${release}\trefs/heads/release-1.0`);
-
-    // and when every command is good, an atomic push applies them all
-    const all = await receivePack(
-      gw.url,
-      repo.fullName,
-      repo.key,
-      [
-        { old: main, new: feature, ref: 'refs/heads/ok' },
-        { old: release, new: main, ref: 'refs/heads/release-1.0' },
-        { old: ZERO_OID, new: release, ref: 'refs/heads/new-one' },
-      ],
-      emptyPack(),
-      ['report-status', 'atomic'],
-    );
-    expect(all.report.lines, all.text).toEqual(['unpack ok', 'ok refs/heads/ok', 'ok refs/heads/release-1.0', 'ok refs/heads/new-one']);
-    const after = (await lsRemote(repo.url)).refs;
-    expect(after).toContain(`${feature}\trefs/heads/ok`);
-    expect(after).toContain(`${main}\trefs/heads/release-1.0`);
-    expect(after).toContain(`${release}\trefs/heads/new-one`);
-  });
-});
-
-describe('compare-and-swap (raw POST)', () => {
-  it('refuses stale old values for create, update and delete; a delete-only push needs no pack', async () => {
-    const repo = await pushFixture(gw, fx, 'acme/fixture');
-    const before = (await lsRemote(repo.url)).refs;
-    const release = await gitOk(['rev-parse', 'release-1.0'], { cwd: scratch });
-    const feature = await gitOk(['rev-parse', 'feature/x'], { cwd: scratch });
-    const cases: Record<string, { old: string; new: string; ref: string }> = {
-      'create over an existing ref': { old: ZERO_OID, new: main, ref: 'refs/heads/release-1.0' },
-      'update with a wrong old value': { old: feature, new: main, ref: 'refs/heads/release-1.0' },
-      'update of a ref that does not exist': { old: release, new: main, ref: 'refs/heads/nope' },
-      'delete with a wrong old value': { old: feature, new: ZERO_OID, ref: 'refs/heads/release-1.0' },
-      'delete of a ref that does not exist': { old: release, new: ZERO_OID, ref: 'refs/heads/nope' },
-    };
-    const got: Record<string, string> = {};
-    const details: string[] = [];
-    for (const [name, c] of Object.entries(cases)) {
-      const pack = c.new === ZERO_OID ? undefined : emptyPack();
-      const r = await receivePack(gw.url, repo.fullName, repo.key, [c], pack, ['report-status', 'delete-refs']);
-      const st = refStatus(r.report, c.ref);
-      got[name] = r.status >= 500 ? `HTTP ${r.status}` : st === 'ok' ? 'accepted' : st?.startsWith('ng') ? 'ng' : 'no report';
-      details.push(`${name}: HTTP ${r.status} ${JSON.stringify(r.report.lines)}`);
-    }
-    expect(got, details.join('\n')).toEqual(Object.fromEntries(Object.keys(cases).map((k) => [k, 'ng'])));
-    expect((await lsRemote(repo.url)).refs).toEqual(before);
-
-    // the right old value deletes, with no pack in the body at all (what git sends)
-    const del = await receivePack(gw.url, repo.fullName, repo.key, [{ old: release, new: ZERO_OID, ref: 'refs/heads/release-1.0' }], undefined, [
-      'report-status',
-      'delete-refs',
-    ]);
-    expect(refStatus(del.report, 'refs/heads/release-1.0'), del.text).toBe('ok');
-    expect((await lsRemote(repo.url)).refs).toEqual(before.filter((l) => !l.endsWith('\trefs/heads/release-1.0')));
-  });
-});
-
-describe('concurrent pushes to one branch', () => {
-  it('git push from two clones at once: one wins, the other is rejected cleanly', async () => {
-    const repo = await pushFixture(gw, fx, 'acme/fixture');
-    const tmp = tempDir();
-    const a = path.join(tmp, 'a');
-    const b = path.join(tmp, 'b');
-    await gitOk(['clone', '-q', '--single-branch', '--no-tags', repo.url, a]);
-    await gitOk(['clone', '-q', '--single-branch', '--no-tags', repo.url, b]);
-    for (let round = 0; round < 3; round++) {
-      for (const [dir, who] of [[a, 'a'], [b, 'b']] as const) {
-        await gitOk(['fetch', '-q', 'origin'], { cwd: dir });
-        await gitOk(['reset', '-q', '--hard', 'origin/main'], { cwd: dir });
-        fs.writeFileSync(path.join(dir, `race-${who}.txt`), `round ${round} by ${who}\n`);
-        await gitOk(['add', '.'], { cwd: dir });
-        await gitOk(['commit', '-q', '-m', `race ${round} ${who}`], { cwd: dir });
-      }
-      const heads = await Promise.all([a, b].map((d) => gitOk(['rev-parse', 'HEAD'], { cwd: d })));
-      const results = await Promise.all([a, b].map((d) => git(['push', repo.url, 'HEAD:refs/heads/main'], { cwd: d })));
-      const winners = results.flatMap((r, i) => (r.code === 0 ? [i] : []));
-      expect(winners.length, results.map((r) => r.stderr).join('\n---\n')).toBe(1);
-      const loser = results[1 - winners[0]!]!;
-      expect(loser.stderr).toMatch(/rejected|failed to push|fetch first|non-fast-forward|stale|lock/i);
-      expect(loser.stderr).not.toMatch(/internal error|\b500\b|corrupt/i);
-      const served = (await lsRemote(repo.url)).refs;
-      expect(served).toContain(`${heads[winners[0]!]}\trefs/heads/main`);
-    }
-    await expectHealthy(repo);
-  });
-
-  it('raw: two updates of main from the same old value at once, exactly one ok', async () => {
-    const repo = await pushFixture(gw, fx, 'acme/fixture');
-    let tip = main;
-    for (let round = 0; round < 5; round++) {
-      const x = await childOf(tip, `x-${round}.txt`, `x ${round}\n`);
-      const y = await childOf(tip, `y-${round}.txt`, `y ${round}\n`);
-      const [px, py] = await Promise.all([packRevs(scratch, [x.commit], [tip]), packRevs(scratch, [y.commit], [tip])]);
-      const [rx, ry] = await Promise.all([
-        receivePack(gw.url, repo.fullName, repo.key, [{ old: tip, new: x.commit, ref: 'refs/heads/main' }], px),
-        receivePack(gw.url, repo.fullName, repo.key, [{ old: tip, new: y.commit, ref: 'refs/heads/main' }], py),
-      ]);
-      const sx = refStatus(rx.report, 'refs/heads/main');
-      const sy = refStatus(ry.report, 'refs/heads/main');
-      const oks = [sx, sy].filter((s) => s === 'ok').length;
-      expect(oks, `round ${round}: ${rx.text} | ${ry.text}`).toBe(1);
-      expect([sx, sy].find((s) => s !== 'ok'), `round ${round}`).toMatch(/^ng /);
-      tip = sx === 'ok' ? x.commit : y.commit;
-      expect((await lsRemote(repo.url)).refs).toContain(`${tip}\trefs/heads/main`);
-    }
-    await expectHealthy(repo);
   });
 });

@@ -1,7 +1,9 @@
 // Shared steps of the interop suites: a server per test, the fixture pushed into a repo.
 import { expect } from 'vitest';
-import { git, gitOk, lines, repoUrl, type Fixture } from './git.js';
+import path from 'node:path';
+import { fsck, git, gitOk, lines, repoUrl, tempDir, type Fixture } from './git.js';
 import type { Gitwell } from './gitwell.js';
+import { readTree, writeBlob, writeCommit, writeTree } from './objects.js';
 
 /** The refspecs that push every branch and tag of the fixture (not --mirror: no remotes). */
 export const ALL_REFS = ['refs/heads/*:refs/heads/*', 'refs/tags/*:refs/tags/*'];
@@ -48,4 +50,24 @@ export async function cloneRefsAsServerRefs(clone: string): Promise<string[]> {
 /** Commit ids reachable from `rev` in `repo`, sorted. */
 export async function commitsOf(repo: string, rev: string): Promise<string[]> {
   return lines(await gitOk(['rev-list', rev], { cwd: repo })).sort();
+}
+
+/** In `repo`, a commit on top of `parent` that adds or replaces `name` (objects written, not pushed). */
+export async function childOf(repo: string, parent: string, name: string, content: string | Buffer) {
+  const blob = await writeBlob(repo, content);
+  const tree = await writeTree(repo, [
+    ...(await readTree(repo, parent + '^{tree}')).filter((e) => e.name !== name),
+    { mode: '100644', name, oid: blob },
+  ]);
+  const commit = await writeCommit(repo, tree, [parent], `add ${name}`);
+  return { blob, tree, commit };
+}
+
+/** A fresh mirror clone of `url` succeeds and `git fsck --strict` finds nothing. */
+export async function expectHealthy(url: string) {
+  const dir = path.join(tempDir(), 'check.git');
+  const c = await git(['clone', '-q', '--mirror', url, dir]);
+  expect(c.code, c.stderr).toBe(0);
+  const f = await fsck(dir);
+  expect(f.code, f.stderr + f.stdout).toBe(0);
 }
