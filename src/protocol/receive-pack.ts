@@ -101,6 +101,11 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   // the pack: decode and validate every object before any ref may move
   const pack = body.slice(packAt);
   let packOids: Buffer[] = [];
+  if (pack.size === 0 && commands.some((c) => c.next !== ZERO_OID)) {
+    // git sends a pack (maybe of no objects) with every push that is not only deletions
+    for (const c of commands) c.error ??= 'unpacker error';
+    return report(caps, 'eof before pack header was fully read', commands, progress);
+  }
   if (pack.size > 0) {
     try {
       const r = await ingestPack(store, repo.id, pack);

@@ -126,6 +126,9 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   if (version !== 2 && version !== 3) throw packError(`unsupported pack version ${version}`);
   const count = head.readUInt32BE(8);
   const end = src.size - 20;
+  // every entry takes at least 3 bytes (a header byte and a 2-byte zlib stream at the least):
+  // refuse an impossible count before sizing anything by it
+  if (count > (end - 12) / 3) throw packError(`pack claims ${count} objects but holds ${end - 12} bytes of entries`);
   // a corrupt pack is refused before anything is written
   verifyTrailer(src, end);
 
