@@ -112,9 +112,11 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
       packOids = r.oids;
       progress.push(`Resolved ${r.objects} objects (${r.deltas} deltas${r.thin ? `, ${r.thin} thin bases` : ''}).\n`);
     } catch (e) {
-      if (!(e instanceof GitwellError)) throw e;
+      // whatever went wrong, the client gets an unpack error in the protocol, not a bare 500
+      if (!(e instanceof GitwellError)) console.error('gitwell: unexpected error while unpacking a push:', e);
+      const why = e instanceof GitwellError ? e.message.replace(/\n/g, ' ') : 'internal error while unpacking';
       for (const c of commands) c.error ??= 'unpacker error';
-      return report(caps, e.message.replace(/\n/g, ' '), commands, progress);
+      return report(caps, why, commands, progress);
     }
   }
 
