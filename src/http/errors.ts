@@ -23,7 +23,8 @@ export const STATUS: Record<ErrorCode, number> = {
 export function toGitwellError(e: unknown): GitwellError {
   if (e instanceof GitwellError) return e;
   if (e instanceof BodyTooLarge) return new GitwellError('PAYLOAD_TOO_LARGE', e.message, { limit: e.limit });
-  if (process.env.GITWELL_DEBUG) console.error(e);
+  // the operator sees what went wrong; the client only that something did
+  console.error('gitwell: internal error:', e);
   return new GitwellError('INTERNAL_ERROR', 'internal error');
 }
 
