@@ -56,6 +56,7 @@ export class LmdbStore implements Store {
   private readonly orgs: Database<OrgRecord, string>;
   private readonly keys: Database<KeyRecord, string>;
   private readonly meta: Database<number, string>;
+  private readonly usage: Database<Record<string, number>, string>;
 
   constructor(dir: string) {
     fs.mkdirSync(dir, { recursive: true });
@@ -69,6 +70,7 @@ export class LmdbStore implements Store {
     this.orgs = this.env.openDB({ name: 'orgs', encoding: 'msgpack' });
     this.keys = this.env.openDB({ name: 'keys', encoding: 'msgpack' });
     this.meta = this.env.openDB({ name: 'meta', encoding: 'msgpack' });
+    this.usage = this.env.openDB({ name: 'usage', encoding: 'msgpack' });
   }
 
   // ---- objects
@@ -253,6 +255,20 @@ export class LmdbStore implements Store {
       for (const key of this.members.getKeys({ start: lo, end: hi })) this.members.removeSync(key);
       this.repoNames.removeSync(nameKey(rec.org, rec.namespace, rec.slug));
       this.repos.removeSync(id);
+    });
+  }
+
+  // ---- usage counters
+
+  getUsage(key: string): Record<string, number> {
+    return this.usage.get(key) ?? {};
+  }
+
+  addUsage(key: string, delta: Record<string, number>): void {
+    this.env.transactionSync(() => {
+      const cur = { ...(this.usage.get(key) ?? {}) };
+      for (const [k, v] of Object.entries(delta)) cur[k] = (cur[k] ?? 0) + v;
+      this.usage.putSync(key, cur);
     });
   }
 

@@ -123,6 +123,11 @@ export interface Store {
   updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>): RepoRecord;
   deleteRepo(id: number): void;
 
+  // usage counters (quotas): named numbers under a key ("<org>", "<org>:<YYYY-MM>")
+  getUsage(key: string): Record<string, number>;
+  /** Adds `delta` to the counters of `key` in one write transaction. */
+  addUsage(key: string, delta: Record<string, number>): void;
+
   // orgs and keys
   ensureOrg(name: string): OrgRecord;
   getOrg(name: string): OrgRecord | undefined;
