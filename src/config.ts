@@ -10,6 +10,24 @@ export const ConfigSchema = z.object({
   maxPushBytes: z.coerce.number().int().positive(),
   /** largest upload-pack request (wants and haves), after gunzip */
   maxUploadRequestBytes: z.coerce.number().int().positive(),
+  /** REST /v1: largest JSON request body */
+  v1MaxBodyBytes: z.coerce.number().int().positive(),
+  /** REST /v1 commits: most changes in one commit, largest file written */
+  commitMaxFiles: z.coerce.number().int().positive(),
+  commitMaxFileBytes: z.coerce.number().int().positive(),
+  /** REST /v1: largest blob returned as JSON without a Range (raw has no cap) */
+  blobMaxBytes: z.coerce.number().int().positive(),
+  /** REST /v1: most entries in a recursive tree listing before `truncated` */
+  treeRecursiveLimit: z.coerce.number().int().positive(),
+  /** REST /v1 rate limits (token buckets): per API key, and per IP for anonymous reads */
+  rateLimitPerMinute: z.coerce.number().int().positive(),
+  rateLimitPerHour: z.coerce.number().int().positive(),
+  anonRateLimitPerMinute: z.coerce.number().int().positive(),
+  anonRateLimitPerHour: z.coerce.number().int().positive(),
+  /** quotas per org: repositories, bytes written through the API, API calls per calendar month (UTC) */
+  quotaRepos: z.coerce.number().int().positive(),
+  quotaStorageBytes: z.coerce.number().int().positive(),
+  quotaApiCallsPerMonth: z.coerce.number().int().positive(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -22,6 +40,18 @@ export function loadConfig(flags: Partial<Record<keyof Config, string | number |
     port: pick('port', 'GITWELL_PORT', 8080),
     maxPushBytes: pick('maxPushBytes', 'GITWELL_MAX_PUSH_BYTES', 2 * 1024 ** 3),
     maxUploadRequestBytes: pick('maxUploadRequestBytes', 'GITWELL_MAX_UPLOAD_REQUEST_BYTES', 64 * 1024 ** 2),
+    v1MaxBodyBytes: pick('v1MaxBodyBytes', 'GITWELL_V1_MAX_BODY_BYTES', 64 * 1024 ** 2),
+    commitMaxFiles: pick('commitMaxFiles', 'GITWELL_COMMIT_MAX_FILES', 1000),
+    commitMaxFileBytes: pick('commitMaxFileBytes', 'GITWELL_COMMIT_MAX_FILE_BYTES', 10 * 1024 ** 2),
+    blobMaxBytes: pick('blobMaxBytes', 'GITWELL_BLOB_MAX_BYTES', 50 * 1024 ** 2),
+    treeRecursiveLimit: pick('treeRecursiveLimit', 'GITWELL_TREE_RECURSIVE_LIMIT', 10_000),
+    rateLimitPerMinute: pick('rateLimitPerMinute', 'GITWELL_RATE_LIMIT_PER_MINUTE', 600),
+    rateLimitPerHour: pick('rateLimitPerHour', 'GITWELL_RATE_LIMIT_PER_HOUR', 15_000),
+    anonRateLimitPerMinute: pick('anonRateLimitPerMinute', 'GITWELL_ANON_RATE_LIMIT_PER_MINUTE', 600),
+    anonRateLimitPerHour: pick('anonRateLimitPerHour', 'GITWELL_ANON_RATE_LIMIT_PER_HOUR', 15_000),
+    quotaRepos: pick('quotaRepos', 'GITWELL_QUOTA_REPOS', 100_000),
+    quotaStorageBytes: pick('quotaStorageBytes', 'GITWELL_QUOTA_STORAGE_BYTES', 1024 ** 4),
+    quotaApiCallsPerMonth: pick('quotaApiCallsPerMonth', 'GITWELL_QUOTA_API_CALLS_PER_MONTH', 1_000_000_000),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -8,15 +8,67 @@ import type { KeyRecord, RepoRecord } from '../../../storage/index.js';
 import { verifyKey, type Access } from '../../services/auth.js';
 import type { Context } from '../router.js';
 
+// one verification per request, however many times a request asks (rate limit, then the route)
+const verified = new WeakMap<object, KeyRecord | null>();
+
+/**
+ * Short-lived caches of what the hot read path looks up on every request: a verified key
+ * (sha256 + a store read) and a repo record. Keys cannot be revoked yet; a repo changed
+ * through this process is forgotten at once (forgetRepo), and anything else within REPO_TTL.
+ */
+const KEY_TTL_MS = 10_000;
+const REPO_TTL_MS = 2_000;
+const CACHE_MAX = 10_000;
+const keyCache = new Map<string, { key: KeyRecord; until: number }>();
+const repoCache = new Map<string, { repo: RepoRecord; until: number }>();
+
+function cachedKey(ctx: Context, token: string): KeyRecord | null {
+  const now = Date.now();
+  const hit = keyCache.get(token);
+  if (hit && hit.until > now) return hit.key;
+  const key = verifyKey(ctx.store, token);
+  if (key) {
+    if (keyCache.size >= CACHE_MAX) keyCache.clear();
+    keyCache.set(token, { key, until: now + KEY_TTL_MS });
+  }
+  return key;
+}
+
+function findRepo(ctx: Context, org: string, namespace: string | null, slug: string): RepoRecord | undefined {
+  const name = `${org}/${namespace ?? ''}/${slug}`;
+  const now = Date.now();
+  const hit = repoCache.get(name);
+  if (hit && hit.until > now) return hit.repo;
+  const repo = ctx.store.findRepo(org, namespace, slug);
+  if (repo) {
+    if (repoCache.size >= CACHE_MAX) repoCache.clear();
+    repoCache.set(name, { repo, until: now + REPO_TTL_MS });
+  }
+  return repo;
+}
+
+/** Drops a repo from the cache after it was changed or deleted. */
+export function forgetRepo(repo: RepoRecord): void {
+  repoCache.delete(`${repo.org}/${repo.namespace ?? ''}/${repo.slug}`);
+}
+
 /** The caller's key: null when none was sent; throws 401 for a key that is not valid. */
 export function callerKey(ctx: Context): KeyRecord | null {
+  let key = verified.get(ctx.req);
+  if (key === undefined) {
+    const t = token(ctx);
+    key = t === undefined ? null : cachedKey(ctx, t);
+    verified.set(ctx.req, key);
+  }
+  if (key === null && token(ctx) !== undefined) throw new GitwellError('UNAUTHORIZED', 'invalid API key');
+  return key;
+}
+
+function token(ctx: Context): string | undefined {
   const h = ctx.req.headers;
   let token = h['x-api-key'];
   if (!token && h['authorization']?.startsWith('Bearer ')) token = h['authorization'].slice(7).trim();
-  if (!token) return null;
-  const key = verifyKey(ctx.store, token);
-  if (!key) throw new GitwellError('UNAUTHORIZED', 'invalid API key');
-  return key;
+  return token || undefined;
 }
 
 export function requireKey(ctx: Context): KeyRecord {
@@ -34,12 +86,12 @@ export function repoFor(ctx: Context, access: Access): { repo: RepoRecord; key: 
   const { org: publicOrg, namespace, slug } = ctx.params;
   if (publicOrg !== undefined) {
     if (access !== 'read') throw new GitwellError('UNAUTHORIZED', 'write operations need an API key');
-    const repo = ctx.store.findRepo(publicOrg, namespace || null, slug);
+    const repo = findRepo(ctx, publicOrg, namespace || null, slug);
     if (!repo || repo.visibility !== 'public') throw new GitwellError('NOT_FOUND', 'repository not found');
     return { repo, key: null };
   }
   const key = requireKey(ctx);
-  const repo = ctx.store.findRepo(key.org, namespace || null, slug);
+  const repo = findRepo(ctx, key.org, namespace || null, slug);
   if (!repo) throw new GitwellError('NOT_FOUND', 'repository not found');
   return { repo, key };
 }

@@ -1,0 +1,104 @@
+/**
+ * GET /v1/openapi.json: an OpenAPI 3.1 document built from the route table and the same zod
+ * schemas the routes validate with (z.toJSONSchema; JSON Schema 2020-12 is OpenAPI 3.1's
+ * dialect). Built once, on first request.
+ */
+import { z } from 'zod';
+import type { HttpReply } from '../uws.js';
+import { ErrorBody } from './schemas.js';
+
+export interface DocSpec {
+  method: string;
+  /** router template: ":name" one segment, "*name" the rest */
+  path: string;
+  summary: string;
+  tag: string;
+  auth: 'key' | 'none';
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  response?: z.ZodType;
+  /** success status (200 by default) */
+  status?: number;
+  /** the success body is raw bytes, not JSON */
+  raw?: boolean;
+}
+
+const ERROR_STATUSES: Record<string, string> = {
+  '400': 'VALIDATION_ERROR: a body or query field is invalid (details.field names it)',
+  '401': 'UNAUTHORIZED: missing or invalid API key',
+  '404': 'NOT_FOUND',
+  '409': 'CONFLICT: a ref moved (details.current_sha)',
+  '413': 'PAYLOAD_TOO_LARGE (details.limit names the limit)',
+  '422': 'UNPROCESSABLE',
+  '429': 'RATE_LIMITED (Retry-After) or QUOTA_EXCEEDED',
+};
+
+function schema(s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+function operation(spec: DocSpec) {
+  const params: unknown[] = [];
+  for (const m of spec.path.matchAll(/[:*](\w+)/g)) {
+    params.push({ name: m[1], in: 'path', required: true, schema: { type: 'string' }, ...(spec.path.includes(`*${m[1]}`) ? { description: 'the rest of the path; may contain "/"' } : {}) });
+  }
+  if (spec.query) {
+    const js = schema(spec.query, 'input') as { properties?: Record<string, Record<string, unknown>>; required?: string[] };
+    for (const [name, s] of Object.entries(js.properties ?? {})) {
+      const { description, ...rest } = s;
+      params.push({ name, in: 'query', required: js.required?.includes(name) ?? false, schema: rest, ...(description ? { description } : {}) });
+    }
+  }
+  const status = String(spec.status ?? 200);
+  const ok = spec.raw
+    ? { description: 'the file\'s bytes (206 with Content-Range for a Range request)', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } }
+    : { description: 'success', content: { 'application/json': { schema: spec.response ? schema(spec.response, 'output') : {} } } };
+  const responses: Record<string, unknown> = { [status]: ok };
+  for (const [code, description] of Object.entries(ERROR_STATUSES)) {
+    responses[code] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  }
+  return {
+    summary: spec.summary,
+    tags: [spec.tag],
+    operationId: `${spec.method.toLowerCase()}${spec.path.replace(/[:*]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+    ...(spec.auth === 'none' ? { security: [] } : {}),
+    parameters: params,
+    ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(spec.body, 'input') } } } } : {}),
+    responses,
+  };
+}
+
+export function buildOpenApi(specs: DocSpec[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const spec of specs) {
+    const p = spec.path.replace(/[:*](\w+)/g, '{$1}');
+    (paths[p] ??= {})[spec.method.toLowerCase()] = operation(spec);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'gitwell REST API (Coregit dialect)',
+      version: '1',
+      description: 'Repositories, refs, trees, blobs and commits over HTTP. Every response carries X-Request-Id and X-RateLimit-* headers.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ apiKey: [] }, { bearer: [] }],
+    components: {
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        bearer: { type: 'http', scheme: 'bearer' },
+      },
+      schemas: { Error: schema(ErrorBody, 'output') },
+    },
+    paths,
+  };
+}
+
+export function openapiHandler(specs: () => DocSpec[]): () => HttpReply {
+  let body: string | null = null;
+  return () => {
+    body ??= JSON.stringify(buildOpenApi(specs()));
+    return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' }, body };
+  };
+}

@@ -1,0 +1,293 @@
+/**
+ * Commits through the API: the first-parent log, one commit, and a new commit made from a
+ * list of file changes.
+ *
+ * A new commit is written as git would: blobs, then every changed tree bottom-up, then
+ * the commit (`tree`, `parent`, `author`, `committer`, blank line, message ending in "\n"),
+ * all put in the store first; then ONE compare-and-swap moves the branch from the head the
+ * commit was built on. Of N racing commits on one head exactly one wins; the others get 409
+ * with the head that won as `current_sha`.
+ */
+import { isUtf8 } from 'node:buffer';
+import { conflict, GitwellError, invalid, notFound, unprocessable } from '../core/errors.js';
+import { parseCommit, serializeCommit, type Commit } from '../core/object/commit.js';
+import { isDotGitName } from '../core/object/fsck.js';
+import { MODE_EXEC, MODE_FILE, MODE_LINK } from '../core/object/tree.js';
+import { hashObject, oidToHex, TYPE_CODE } from '../core/oid.js';
+import type { Ident } from '../core/object/ident.js';
+import type { RepoRecord, Store } from '../../storage/index.js';
+import { commitTree, isSha, resolveCommit } from './objects.js';
+import { branchRef } from './refs.js';
+import { applyEdits, EditError, type TextEdit } from './text-edit.js';
+import { blobObject, TreeEditor, type NewObject, type TreeNode } from './tree-edit.js';
+
+export interface PersonInput {
+  name: string;
+  email: string;
+  /** ISO 8601; its offset becomes the commit's zone. Default: now, +0000. */
+  date?: string;
+}
+
+export interface ChangeInput {
+  action?: 'create' | 'edit' | 'delete' | 'rename';
+  path: string;
+  content?: string;
+  encoding?: 'utf-8' | 'base64';
+  mode?: '100644' | '100755' | '120000';
+  edits?: TextEdit[];
+  new_path?: string;
+}
+
+export interface CommitInput {
+  branch: string;
+  message: string;
+  author: PersonInput;
+  committer?: PersonInput;
+  parent_sha?: string;
+  changes: ChangeInput[];
+}
+
+export interface CommitLimits {
+  maxFiles: number;
+  maxFileBytes: number;
+  /** called with the bytes of objects new to the store, before they are written (quota) */
+  beforeWrite?(newBytes: number): void;
+}
+
+export interface CommitResult {
+  sha: string;
+  tree_sha: string;
+  branch: string;
+  parent: string | null;
+}
+
+const MODES: Record<string, number> = { '100644': MODE_FILE, '100755': MODE_EXEC, '120000': MODE_LINK };
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Splits and checks a path as git fsck would judge the tree it makes. */
+export function checkPath(path: string, field: string): string[] {
+  const bad = (why: string) => invalid(`${field}: ${why}`, { field, path });
+  if (path === '') throw bad('path is empty');
+  if (path.length > 4096) throw bad('path is longer than 4096 characters');
+  if (path.startsWith('/')) throw bad('path must be relative (no leading "/")');
+  if (path.includes('\0')) throw bad('path contains a NUL byte');
+  const segs = path.split('/');
+  for (const s of segs) {
+    if (s === '') throw bad('path has an empty segment');
+    if (s === '.' || s === '..') throw bad(`path has a "${s}" segment`);
+    if (isDotGitName(s)) throw bad('path has a ".git" segment');
+  }
+  return segs;
+}
+
+function ident(p: PersonInput, field: string, now: number): Ident {
+  if (p.date === undefined) return { name: p.name.trim(), email: p.email.trim(), time: now, tz: '+0000' };
+  const ms = Date.parse(p.date);
+  if (Number.isNaN(ms)) throw invalid(`${field}.date is not an ISO 8601 date`, { field: `${field}.date` });
+  const m = /([+-])(\d{2}):?(\d{2})$/.exec(p.date);
+  const tz = m ? `${m[1]}${m[2]}${m[3]}` : '+0000';
+  return { name: p.name.trim(), email: p.email.trim(), time: Math.floor(ms / 1000), tz };
+}
+
+function decode(c: ChangeInput, field: string, limits: CommitLimits): Buffer {
+  const content = c.content ?? '';
+  let data: Buffer;
+  if (c.encoding === 'base64') {
+    const compact = content.replace(/\s+/g, '');
+    if (compact.length % 4 !== 0 || !BASE64_RE.test(compact)) throw invalid(`${field}.content is not valid base64`, { field: `${field}.content` });
+    data = Buffer.from(compact, 'base64');
+  } else data = Buffer.from(content, 'utf8');
+  if (data.length > limits.maxFileBytes) {
+    throw new GitwellError('PAYLOAD_TOO_LARGE', `${c.path} is larger than ${limits.maxFileBytes} bytes`, {
+      limit: 'commit_max_file_bytes',
+      max: limits.maxFileBytes,
+      size: data.length,
+      field: `${field}.content`,
+    });
+  }
+  return data;
+}
+
+function fileAt(store: Store, tree: TreeEditor, segs: string[], field: string): TreeNode & { dir: false } {
+  const node = tree.get(segs);
+  if (!node) throw unprocessable(`${segs.join('/')} does not exist`, { field: `${field}.path`, path: segs.join('/') });
+  if (node.dir) throw unprocessable(`${segs.join('/')} is a directory`, { field: `${field}.path`, path: segs.join('/') });
+  return node;
+}
+
+function applyChange(store: Store, tree: TreeEditor, c: ChangeInput, i: number, limits: CommitLimits, out: NewObject[]): void {
+  const field = `changes.${i}`;
+  const segs = checkPath(c.path, `${field}.path`);
+  const action = c.action ?? 'create';
+  const mode = c.mode === undefined ? undefined : MODES[c.mode];
+  const putBlob = (path: string[], data: Buffer, m: number) => {
+    const blob = blobObject(data);
+    out.push(blob);
+    tree.put(path, { dir: false, mode: m, oid: blob.oid });
+  };
+
+  switch (action) {
+    case 'create': {
+      if (c.content === undefined) throw invalid(`${field}.content is required to create a file`, { field: `${field}.content` });
+      const existing = tree.get(segs);
+      putBlob(segs, decode(c, field, limits), mode ?? (existing && !existing.dir ? existing.mode : MODE_FILE));
+      return;
+    }
+    case 'edit': {
+      const node = fileAt(store, tree, segs, field);
+      let data: Buffer;
+      if (c.edits && c.edits.length > 0) {
+        const o = store.getObject(node.oid);
+        if (!o || !isUtf8(o.data)) throw unprocessable(`${c.path} is not UTF-8 text: edits need text`, { field: `${field}.edits`, path: c.path });
+        let text: string;
+        try {
+          text = applyEdits(o.data.toString('utf8'), c.edits);
+        } catch (e) {
+          if (!(e instanceof EditError)) throw e;
+          throw unprocessable(`${c.path}: edit ${e.index}: ${e.message}`, { field: `${field}.edits.${e.index}`, path: c.path, edit: e.index, ...e.details });
+        }
+        data = decode({ ...c, content: text, encoding: 'utf-8' }, field, limits);
+      } else if (c.content !== undefined) {
+        data = decode(c, field, limits);
+      } else if (mode !== undefined) {
+        tree.put(segs, { dir: false, mode, oid: node.oid });
+        return;
+      } else throw invalid(`${field}: an edit needs edits, content or mode`, { field: `${field}.edits` });
+      putBlob(segs, data, mode ?? node.mode);
+      return;
+    }
+    case 'delete': {
+      if (!tree.remove(segs)) throw unprocessable(`${c.path} does not exist`, { field: `${field}.path`, path: c.path });
+      return;
+    }
+    case 'rename': {
+      if (c.new_path === undefined) throw invalid(`${field}.new_path is required to rename`, { field: `${field}.new_path` });
+      const to = checkPath(c.new_path, `${field}.new_path`);
+      if (tree.get(to)) throw unprocessable(`${c.new_path} already exists`, { field: `${field}.new_path`, path: c.new_path });
+      const node = tree.remove(segs);
+      if (!node) throw unprocessable(`${c.path} does not exist`, { field: `${field}.path`, path: c.path });
+      if (c.content !== undefined && !node.dir) putBlob(to, decode(c, field, limits), mode ?? node.mode);
+      else tree.put(to, node.dir || mode === undefined ? node : { ...node, mode });
+      return;
+    }
+  }
+}
+
+/** Where a new commit starts: the branch head, else `parent_sha`, else the default branch. */
+function baseOf(store: Store, repo: RepoRecord, input: CommitInput, head: string | null): string | null {
+  if (input.parent_sha !== undefined) {
+    if (!isSha(input.parent_sha)) throw invalid('parent_sha must be a full 40-hex sha', { field: 'parent_sha' });
+    const parent = input.parent_sha.toLowerCase();
+    if (head !== null && head !== parent) {
+      throw conflict(`branch ${input.branch} has moved: it is at ${head}`, { branch: input.branch, current_sha: head, expected_sha: parent });
+    }
+    return head ?? oidToHex(resolveCommit(store, repo, parent));
+  }
+  if (head !== null) return head;
+  if (input.branch !== repo.defaultBranch) return store.getRef(repo.id, `refs/heads/${repo.defaultBranch}`) ?? null;
+  return null;
+}
+
+export function createCommit(store: Store, repo: RepoRecord, input: CommitInput, limits: CommitLimits): CommitResult {
+  const ref = branchRef(input.branch);
+  if (input.changes.length > limits.maxFiles) {
+    throw unprocessable(`a commit may change at most ${limits.maxFiles} files`, { limit: 'commit_max_files', max: limits.maxFiles, count: input.changes.length, field: 'changes' });
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const author = ident(input.author, 'author', now);
+  const committer = input.committer ? ident(input.committer, 'committer', now) : { ...author, time: input.author.date ? author.time : now };
+
+  const head = store.getRef(repo.id, ref) ?? null;
+  const base = baseOf(store, repo, input, head);
+  const tree = new TreeEditor(store, base ? commitTree(store, Buffer.from(base, 'hex')) : null);
+  const objects: NewObject[] = [];
+  input.changes.forEach((c, i) => applyChange(store, tree, c, i, limits, objects));
+  const treeOid = tree.write(objects);
+
+  const message = input.message.endsWith('\n') ? input.message : `${input.message}\n`;
+  const data = serializeCommit({ tree: oidToHex(treeOid), parents: base ? [base] : [], author, committer, message });
+  const commitOid = hashObject('commit', data);
+  objects.push({ oid: commitOid, type: TYPE_CODE.commit, data });
+
+  if (limits.beforeWrite) {
+    let fresh = 0;
+    for (const o of objects) if (!store.hasObject(o.oid)) fresh += o.data.length;
+    limits.beforeWrite(fresh);
+  }
+  store.putObjects(objects);
+  const sha = oidToHex(commitOid);
+  const [r] = store.updateRefs(repo.id, [{ name: ref, expect: head, next: sha }], objects.map((o) => o.oid), true);
+  if (!r.ok) {
+    throw conflict(`branch ${input.branch} moved while the commit was made: it is at ${r.current ?? 'nothing'}`, {
+      branch: input.branch,
+      current_sha: r.current,
+      expected_sha: head,
+    });
+  }
+  return { sha, tree_sha: oidToHex(treeOid), branch: input.branch, parent: base };
+}
+
+// ---- reading
+
+export interface CommitJson {
+  sha: string;
+  tree: string;
+  parents: string[];
+  message: string;
+  author_name: string;
+  author_email: string;
+  /** author time, Unix seconds */
+  timestamp: number;
+  author: { name: string; email: string; date: string };
+  committer: { name: string; email: string; date: string };
+}
+
+function isoDate(id: Ident): string {
+  const sign = id.tz[0] === '-' ? -1 : 1;
+  const offMin = sign * (Number(id.tz.slice(1, 3)) * 60 + Number(id.tz.slice(3, 5)));
+  const local = new Date((id.time + offMin * 60) * 1000).toISOString().slice(0, 19);
+  return offMin === 0 ? `${local}Z` : `${local}${id.tz.slice(0, 3)}:${id.tz.slice(3)}`;
+}
+
+export function commitJson(sha: string, c: Commit): CommitJson {
+  return {
+    sha,
+    tree: c.tree,
+    parents: c.parents,
+    message: c.message,
+    author_name: c.author.name,
+    author_email: c.author.email,
+    timestamp: c.author.time,
+    author: { name: c.author.name, email: c.author.email, date: isoDate(c.author) },
+    committer: { name: c.committer.name, email: c.committer.email, date: isoDate(c.committer) },
+  };
+}
+
+export function readCommit(store: Store, oid: Uint8Array): Commit {
+  const o = store.viewObject(oid);
+  if (!o || o.type !== 1) throw notFound('commit', { sha: oidToHex(oid) });
+  return parseCommit(o.data);
+}
+
+export function getCommit(store: Store, repo: RepoRecord, sha: string): CommitJson {
+  if (!isSha(sha)) throw invalid('sha must be a full 40-hex sha', { field: 'sha' });
+  const oid = Buffer.from(sha, 'hex');
+  if (!store.hasRepoObject(repo.id, oid)) throw notFound('commit', { sha: sha.toLowerCase() });
+  return commitJson(sha.toLowerCase(), readCommit(store, oid));
+}
+
+/** A page of first-parent history from `start`; `next` is where the following page starts. */
+export function logFirstParent(store: Store, start: Buffer, limit: number): { commits: CommitJson[]; next: string | null } {
+  const commits: CommitJson[] = [];
+  let cur: string | null = oidToHex(start);
+  while (cur !== null && commits.length < limit) {
+    const oid = Buffer.from(cur, 'hex');
+    const o = store.viewObject(oid);
+    if (!o || o.type !== 1) break; // the end of a shallow history
+    const c = parseCommit(o.data);
+    commits.push(commitJson(cur, c));
+    cur = c.parents[0] ?? null;
+  }
+  if (cur !== null && !store.hasObject(Buffer.from(cur, 'hex'))) cur = null;
+  return { commits, next: cur };
+}

@@ -1,0 +1,188 @@
+/**
+ * Rate limits and quotas.
+ *
+ * Rate limit: two token buckets per caller, both must hold a token: a burst bucket of
+ * `perMinute` tokens refilled at perMinute/60 s, and a sustained bucket of `perHour` refilled
+ * at perHour/3600 s. Buckets live in memory (a restart forgives); idle full buckets are
+ * swept when the table grows.
+ *
+ * Quotas, per org: repositories, bytes of objects written through the API, API calls per UTC
+ * calendar month. Call counts are kept in memory and added to the store every few seconds
+ * (one small write transaction, not one per request).
+ */
+import { GitwellError } from '../core/errors.js';
+import type { Store } from '../../storage/index.js';
+
+export interface Take {
+  ok: boolean;
+  limit: number;
+  remaining: number;
+  /** Unix seconds when the burst bucket is full again */
+  reset: number;
+  /** seconds until a token is available (0 when ok) */
+  retryAfter: number;
+}
+
+interface Buckets {
+  minute: number;
+  hour: number;
+  at: number;
+}
+
+const SWEEP_AT = 50_000;
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, Buckets>();
+  private readonly perMinMs: number;
+  private readonly perHourMs: number;
+
+  constructor(readonly perMinute: number, readonly perHour: number) {
+    this.perMinMs = perMinute / 60_000;
+    this.perHourMs = perHour / 3_600_000;
+  }
+
+  private refill(id: string, now: number): Buckets {
+    let b = this.buckets.get(id);
+    if (!b) {
+      if (this.buckets.size >= SWEEP_AT) this.sweep(now);
+      b = { minute: this.perMinute, hour: this.perHour, at: now };
+      this.buckets.set(id, b);
+      return b;
+    }
+    const dt = now - b.at;
+    if (dt > 0) {
+      b.minute = Math.min(this.perMinute, b.minute + dt * this.perMinMs);
+      b.hour = Math.min(this.perHour, b.hour + dt * this.perHourMs);
+      b.at = now;
+    }
+    return b;
+  }
+
+  take(id: string, now = Date.now()): Take {
+    const b = this.refill(id, now);
+    const ok = b.minute >= 1 && b.hour >= 1;
+    if (ok) {
+      b.minute -= 1;
+      b.hour -= 1;
+    }
+    let waitMs = 0;
+    if (b.minute < 1) waitMs = Math.max(waitMs, (1 - b.minute) / this.perMinMs);
+    if (b.hour < 1) waitMs = Math.max(waitMs, (1 - b.hour) / this.perHourMs);
+    const fullMs = (this.perMinute - b.minute) / this.perMinMs;
+    return {
+      ok,
+      limit: this.perMinute,
+      remaining: Math.floor(Math.min(b.minute, b.hour)),
+      reset: Math.ceil((now + Math.max(fullMs, waitMs)) / 1000),
+      retryAfter: ok ? 0 : Math.max(1, Math.ceil(waitMs / 1000)),
+    };
+  }
+
+  /** Gives back the token of a request that turned out to cost nothing (a 304). */
+  refund(id: string): void {
+    const b = this.buckets.get(id);
+    if (!b) return;
+    b.minute = Math.min(this.perMinute, b.minute + 1);
+    b.hour = Math.min(this.perHour, b.hour + 1);
+  }
+
+  private sweep(now: number): void {
+    for (const [id, b] of this.buckets) {
+      const dt = now - b.at;
+      if (b.minute + dt * this.perMinMs >= this.perMinute && b.hour + dt * this.perHourMs >= this.perHour) this.buckets.delete(id);
+    }
+  }
+}
+
+export interface QuotaLimits {
+  quotaRepos: number;
+  quotaStorageBytes: number;
+  quotaApiCallsPerMonth: number;
+}
+
+const FLUSH_MS = 5_000;
+
+let monthAt = 0;
+let monthStr = '';
+/** "YYYY-MM" (UTC), recomputed at most once a second */
+function month(): string {
+  const now = Date.now();
+  if (now - monthAt > 1000) {
+    monthStr = new Date(now).toISOString().slice(0, 7);
+    monthAt = now;
+  }
+  return monthStr;
+}
+
+export class Quotas {
+  /** org -> API calls of the current month: stored + not yet flushed */
+  private readonly calls = new Map<string, { month: string; stored: number; pending: number }>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly store: Store, private readonly limits: QuotaLimits) {}
+
+  private counter(org: string) {
+    const m = month();
+    let c = this.calls.get(org);
+    if (!c || c.month !== m) {
+      if (c && c.pending > 0) this.store.addUsage(`${org}:${c.month}`, { api_calls: c.pending });
+      c = { month: m, stored: this.store.getUsage(`${org}:${m}`).api_calls ?? 0, pending: 0 };
+      this.calls.set(org, c);
+    }
+    return c;
+  }
+
+  /** Counts one call, or throws QUOTA_EXCEEDED when the org has used its calls of the month. */
+  countCall(org: string): void {
+    const c = this.counter(org);
+    if (c.stored + c.pending >= this.limits.quotaApiCallsPerMonth) {
+      throw new GitwellError('QUOTA_EXCEEDED', `the monthly quota of ${this.limits.quotaApiCallsPerMonth} API calls is used up`, {
+        quota: 'api_calls_per_month',
+        max: this.limits.quotaApiCallsPerMonth,
+        month: c.month,
+      });
+    }
+    c.pending++;
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), FLUSH_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Takes back a call that cost nothing (a 304). Never reads the store. */
+  uncountCall(org: string): void {
+    const c = this.calls.get(org);
+    if (c && c.pending > 0) c.pending--;
+  }
+
+  flush(): void {
+    this.timer = null;
+    for (const [org, c] of this.calls) {
+      if (c.pending === 0) continue;
+      this.store.addUsage(`${org}:${c.month}`, { api_calls: c.pending });
+      c.stored += c.pending;
+      c.pending = 0;
+    }
+  }
+
+  checkRepos(org: string): void {
+    const n = this.store.listRepos(org).length;
+    if (n >= this.limits.quotaRepos) {
+      throw new GitwellError('QUOTA_EXCEEDED', `the org has its quota of ${this.limits.quotaRepos} repositories`, { quota: 'repos', max: this.limits.quotaRepos });
+    }
+  }
+
+  /** Counts `bytes` of new objects against the org's storage, or throws QUOTA_EXCEEDED. */
+  chargeStorage(org: string, bytes: number): void {
+    const used = this.store.getUsage(org).storage_bytes ?? 0;
+    if (used + bytes > this.limits.quotaStorageBytes) {
+      throw new GitwellError('QUOTA_EXCEEDED', `the org's storage quota of ${this.limits.quotaStorageBytes} bytes would be exceeded`, {
+        quota: 'storage_bytes',
+        max: this.limits.quotaStorageBytes,
+        used,
+        needed: bytes,
+      });
+    }
+    if (bytes > 0) this.store.addUsage(org, { storage_bytes: bytes });
+  }
+}
