@@ -187,7 +187,7 @@ export function deltaSizes(delta: Uint8Array): { baseSize: number; resultSize: n
  * valid delta whose result cannot fit in WASM memory (~4 GiB) throws a RangeError.
  * Returns a new Buffer the caller owns.
  */
-export function applyDelta(base: Uint8Array, delta: Uint8Array): Buffer {
+export function applyDelta(base: Uint8Array, delta: Uint8Array, prefix?: (resultSize: number) => Uint8Array): Buffer {
   const { baseSize, resultSize } = deltaSizes(delta);
   if (baseSize !== base.length) {
     throw new WasmFormatError('BAD_DELTA', `delta base size ${baseSize} != base length ${base.length}`);
@@ -203,7 +203,13 @@ export function applyDelta(base: Uint8Array, delta: Uint8Array): Buffer {
     b = copyIn(base, resultSize);
     const out = b + base.length;
     check(core.deltaApply(d, delta.length, b, base.length, out));
-    return copyOut(out, resultSize);
+    if (!prefix) return copyOut(out, resultSize);
+    // the caller's header and the result in one allocation (a loose object: "blob 12\0...")
+    const head = prefix(resultSize);
+    const whole = Buffer.allocUnsafe(head.length + resultSize);
+    whole.set(head);
+    whole.set(mem().subarray(out, out + resultSize), head.length);
+    return whole;
   } finally {
     if (b) core.free(b);
     if (d) core.free(d);

@@ -1,6 +1,7 @@
 /**
  * The LMDB store: one environment, several named databases.
- *   objects       20-byte oid -> type byte + raw content (read without copying via viewObject)
+ *   objects       20-byte oid -> the loose object: "<type> <size>\0" + raw content
+ *                 (read without copying via viewObject; the header is what git hashes)
  *   packed        20-byte oid -> the object's entry as a pushed pack carried it:
  *                 flags(bit 0: delta, bits 1-3: type) depth(u16) size(u48) [base oid(20)] zlib stream
  *                 written once per object and never replaced, so delta chains only point back
@@ -24,11 +25,22 @@ function memberKey(repoId: number, oid: Uint8Array): Buffer {
   return k;
 }
 
-function objectValue(type: number, data: Uint8Array): Buffer {
-  const value = Buffer.allocUnsafe(data.length + 1);
-  value[0] = type;
-  value.set(data, 1);
+const HEADER: Record<number, string> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
+
+function objectValue(o: NewObject): Buffer {
+  if (o.loose) return o.loose;
+  const head = `${HEADER[o.type]} ${o.data.length}\0`;
+  const value = Buffer.allocUnsafe(head.length + o.data.length);
+  value.write(head, 0, 'latin1');
+  value.set(o.data, head.length);
   return value;
+}
+
+/** Splits a stored loose object into its type and a view of its content. */
+function looseView(v: Buffer): StoredObject {
+  const t = v[0] === 0x62 ? 3 : v[0] === 0x63 ? 1 : v[1] === 0x72 ? 2 : 4;
+  const nul = v.indexOf(0, 5);
+  return { type: t, data: v.subarray(nul + 1) };
 }
 
 function packedValue(p: PackedObject): Buffer {
@@ -81,14 +93,12 @@ export class LmdbStore implements Store {
 
   viewObject(oid: Uint8Array): StoredObject | undefined {
     const v = this.objects.getBinaryFast(Buffer.from(oid.buffer, oid.byteOffset, 20));
-    if (!v) return undefined;
-    return { type: v[0], data: v.subarray(1) };
+    return v ? looseView(v) : undefined;
   }
 
   getObject(oid: Uint8Array): StoredObject | undefined {
     const v = this.objects.getBinary(Buffer.from(oid.buffer, oid.byteOffset, 20));
-    if (!v) return undefined;
-    return { type: v[0], data: v.subarray(1) };
+    return v ? looseView(v) : undefined;
   }
 
   putObjects(objects: Iterable<NewObject>): void {
@@ -96,7 +106,7 @@ export class LmdbStore implements Store {
       for (const o of objects) {
         const key = Buffer.from(o.oid.buffer, o.oid.byteOffset, 20);
         if (this.objects.doesExist(key)) continue;
-        this.objects.putSync(key, objectValue(o.type, o.data));
+        this.objects.putSync(key, objectValue(o));
         if (o.packed && !this.packed.doesExist(key)) this.packed.putSync(key, packedValue(o.packed));
       }
     });
@@ -109,7 +119,7 @@ export class LmdbStore implements Store {
     for (const o of objects) {
       const key = Buffer.from(o.oid.buffer, o.oid.byteOffset, 20);
       if (this.objects.doesExist(key)) continue;
-      last = this.objects.put(key, objectValue(o.type, o.data));
+      last = this.objects.put(key, objectValue(o));
       if (o.packed) last = this.packed.put(key, packedValue(o.packed));
     }
     await last;

@@ -2,7 +2,7 @@
  * Object ids. The hash kind travels with the value so that sha256 repositories can be added
  * without touching every call site; today every repository is sha1 (20 bytes, 40 hex digits).
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 export type HashKind = 'sha1';
 export const OID_BYTES = 20;
@@ -35,4 +35,14 @@ export function hashObject(type: ObjectType | number, content: Uint8Array): Buff
   h.update(`${name} ${content.length}\0`);
   h.update(content);
   return h.digest();
+}
+
+/** The loose-object header "<type> <size>\0" that git hashes before the content. */
+export function looseHeader(type: number, size: number): Buffer {
+  return Buffer.from(`${TYPE_NAME[type]} ${size}\0`, 'latin1');
+}
+
+/** sha1 of a whole loose object (header and content in one buffer): one call, no copies. */
+export function hashLoose(loose: Uint8Array): Buffer {
+  return hash('sha1', loose, 'buffer') as unknown as Buffer;
 }

@@ -2,7 +2,7 @@
  * Pack ingest: decode a pushed pack into the store. Objects are validated (fsck) before they
  * are written, and written in batches by LMDB's writer thread while decoding goes on; they
  * become readable through a repo only when the ref transaction that follows adds them to its
- * membership. At most two batches are in flight, so memory stays bounded.
+ * membership. At most MAX_INFLIGHT batches are in flight, so memory stays bounded.
  */
 import fs from 'node:fs';
 import { fsckObject } from '../core/object/fsck.js';
@@ -12,6 +12,8 @@ import { FileSource } from './spool.js';
 
 const BATCH_BYTES = 8 * 1024 * 1024;
 const BATCH_COUNT = 4096;
+/** batches handed to LMDB's writer thread and not yet committed (memory: about this x 8 MiB) */
+const MAX_INFLIGHT = 4;
 
 type Pending = Map<string, NewObject>;
 
@@ -30,7 +32,7 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource):
     inflight.push({ batch, done: store.putObjectsAsync(batch.values()) });
     pending = new Map();
     pendingBytes = 0;
-    while (inflight.length > 1) await inflight.shift()!.done;
+    while (inflight.length > MAX_INFLIGHT) await inflight.shift()!.done;
   };
 
   const lookup = (oid: Uint8Array) => {
@@ -46,9 +48,9 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource):
 
   const result = await indexPack(src, {
     check: (type, data) => fsckObject(type, data),
-    sink(oid, type, data, entry) {
+    sink(oid, type, data, entry, loose) {
       const packed = entry.depth <= MAX_REUSED_DEPTH && entry.size < 2 ** 48 ? { ...entry, type } : undefined;
-      pending.set(oid.toString('latin1'), { oid, type, data, packed });
+      pending.set(oid.toString('latin1'), { oid, type, data, packed, loose });
       pendingBytes += data.length;
       if (pendingBytes >= BATCH_BYTES || pending.size >= BATCH_COUNT) return flush();
     },

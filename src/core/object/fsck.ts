@@ -13,6 +13,9 @@ const VALID_MODES = new Set([MODE_FILE, MODE_EXEC, MODE_LINK, MODE_TREE, MODE_GI
 
 /** ".git" and the spellings that mean ".git" on case-insensitive, HFS+ and NTFS filesystems. */
 export function isDotGitName(name: string): boolean {
+  // fast path: every spelling of ".git" starts with ".", "g"/"G" (git~1) or an HFS-ignorable code point
+  const c = name.charCodeAt(0);
+  if (c !== 0x2e && c !== 0x67 && c !== 0x47 && c < 0x80) return false;
   // HFS+ ignores these code points when comparing names
   const hfs = name.replace(/[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g, '').toLowerCase();
   if (hfs === '.git') return true;

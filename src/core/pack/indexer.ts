@@ -15,7 +15,7 @@ import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { applyDelta, parseEntryHeader, WasmFormatError, OBJ_OFS_DELTA, OBJ_REF_DELTA } from '../../wasm.js';
 import { GitwellError } from '../errors.js';
-import { hashObject, oidToHex } from '../oid.js';
+import { hashLoose, looseHeader, oidToHex } from '../oid.js';
 import type { ObjectFinder } from '../object/finder.js';
 
 /** Random access to the pack bytes (a spooled file, or a buffer). */
@@ -44,8 +44,12 @@ export interface IndexOptions {
   thinDepth?(oid: Buffer): number;
   /** Resolved objects already handed to the sink, for bases evicted from the cache. */
   written: ObjectFinder;
-  /** Receives every object, in an order where a delta's base comes first. Throw to abort; return a promise to make the decoder wait (back-pressure). */
-  sink(oid: Buffer, type: number, data: Uint8Array, entry: PackedEntry): void | Promise<void>;
+  /**
+   * Receives every object, in an order where a delta's base comes first: `loose` is the object
+   * as git hashes it ("<type> <size>\0" + content), `data` the content (a view into it).
+   * Throw to abort; return a promise to make the decoder wait (back-pressure).
+   */
+  sink(oid: Buffer, type: number, data: Buffer, entry: PackedEntry, loose: Buffer): void | Promise<void>;
   /** Called for each object before the sink; return an error text to reject the pack. */
   check?(type: number, data: Uint8Array, oid: Buffer): string | null;
   baseCacheBytes?: number;
@@ -152,12 +156,13 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   const zCopy = (i: number) => Buffer.from(src.read(zStart[i], zLen[i]).subarray(0, zLen[i]));
 
   /** Hashes, checks and hands on one object; a promise when the sink wants us to wait. */
-  const emit = (i: number, t: number, data: Uint8Array, base: Buffer | null): void | Promise<void> => {
-    const oid = hashObject(t, data);
+  const emit = (i: number, t: number, loose: Buffer, headLen: number, base: Buffer | null): void | Promise<void> => {
+    const oid = hashLoose(loose);
+    const data = loose.subarray(headLen);
     const why = opts.check?.(t, data, oid);
     if (why) throw packError(`object ${oidToHex(oid)} is invalid: ${why}`);
     oids[i] = oid;
-    return opts.sink(oid, t, data, { size: sizes[i], base, depth: depth[i], z: zCopy(i) });
+    return opts.sink(oid, t, data, { size: sizes[i], base, depth: depth[i], z: zCopy(i) }, loose);
   };
 
   for (let i = 0; i < count; i++) {
@@ -185,7 +190,8 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
       refBase.set(i, Buffer.from(src.read(off + h.headerLength - 20, 20).subarray(0, 20)));
       deltas++;
     } else if (h.type >= 1 && h.type <= 4) {
-      const wait = emit(i, h.type, data, null);
+      const head = looseHeader(h.type, data.length);
+      const wait = emit(i, h.type, Buffer.concat([head, data], head.length + data.length), head.length, null);
       if (wait) await wait;
     } else {
       throw packError(`bad object type ${h.type} at offset ${off}`);
@@ -246,16 +252,22 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
       let delta = kept.get(i);
       if (delta) kept.delete(i);
       else delta = inflateAt(src, zStart[i], sizes[i]).data;
-      let data: Buffer;
+      let loose: Buffer;
+      let headLen = 0;
       try {
-        data = applyDelta(base, delta);
+        loose = applyDelta(base, delta, (n) => {
+          const head = looseHeader(t, n);
+          headLen = head.length;
+          return head;
+        });
       } catch (e) {
         if (e instanceof WasmFormatError) throw packError(`delta at offset ${offsets[i]} is corrupt: ${e.message}`);
         throw e;
       }
+      const data = loose.subarray(headLen);
       resolvedType[i] = t;
       depth[i] = Math.min(0xffff, (b === -1 ? rootDepth : depth[b]) + 1);
-      const wait = emit(i, t, data, b === -1 ? rootOid : oids[b]);
+      const wait = emit(i, t, loose, headLen, b === -1 ? rootOid : oids[b]);
       if (wait) await wait;
       resolved++;
       const hex = oidToHex(oids[i]);
