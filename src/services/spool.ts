@@ -9,6 +9,7 @@ import type { PackSource } from '../core/pack/indexer.js';
 
 const WINDOW = 8 * 1024 * 1024;
 
+/** Reads through a window; a window is never written again once read, so views of it stay valid. */
 export class FileSource implements PackSource {
   readonly size: number;
   private win: Buffer = Buffer.alloc(0);

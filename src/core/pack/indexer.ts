@@ -33,7 +33,7 @@ export interface PackedEntry {
   base: Buffer | null;
   /** length of the delta chain above this entry (0 for a whole object) */
   depth: number;
-  /** the zlib stream, an owned copy */
+  /** the zlib stream: a view of the pack's read window (windows are never reused, so it stays valid) */
   z: Buffer;
 }
 
@@ -148,12 +148,12 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   const refBase = new Map<number, Buffer>();
   const kept = new Map<number, Buffer>();
   let keptBytes = 0;
-  const keepBudget = opts.deltaKeepBytes ?? 64 * 1024 * 1024;
+  const keepBudget = opts.deltaKeepBytes ?? 32 * 1024 * 1024;
   const indexOfOffset = new Map<number, number>();
   let deltas = 0;
   let off = 12;
 
-  const zCopy = (i: number) => Buffer.from(src.read(zStart[i], zLen[i]).subarray(0, zLen[i]));
+  const zView = (i: number) => src.read(zStart[i], zLen[i]).subarray(0, zLen[i]);
 
   /** Hashes, checks and hands on one object; a promise when the sink wants us to wait. */
   const emit = (i: number, t: number, loose: Buffer, headLen: number, base: Buffer | null): void | Promise<void> => {
@@ -162,7 +162,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     const why = opts.check?.(t, data, oid);
     if (why) throw packError(`object ${oidToHex(oid)} is invalid: ${why}`);
     oids[i] = oid;
-    return opts.sink(oid, t, data, { size: sizes[i], base, depth: depth[i], z: zCopy(i) }, loose);
+    return opts.sink(oid, t, data, { size: sizes[i], base, depth: depth[i], z: zView(i) }, loose);
   };
 
   for (let i = 0; i < count; i++) {
@@ -217,7 +217,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   }
   for (const [i, oid] of refBase) addChild(oidToHex(oid), i);
 
-  const cache = new ByteLru(opts.baseCacheBytes ?? 96 * 1024 * 1024);
+  const cache = new ByteLru(opts.baseCacheBytes ?? 48 * 1024 * 1024);
   const resolvedType = new Uint8Array(count);
   for (let i = 0; i < count; i++) if (type[i] < 5) resolvedType[i] = type[i];
   let resolved = 0;
