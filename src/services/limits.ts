@@ -157,11 +157,15 @@ export class Quotas {
 
   flush(): void {
     this.timer = null;
-    for (const [org, c] of this.calls) {
-      if (c.pending === 0) continue;
-      this.store.addUsage(`${org}:${c.month}`, { api_calls: c.pending });
-      c.stored += c.pending;
-      c.pending = 0;
+    try {
+      for (const [org, c] of this.calls) {
+        if (c.pending === 0) continue;
+        this.store.addUsage(`${org}:${c.month}`, { api_calls: c.pending });
+        c.stored += c.pending;
+        c.pending = 0;
+      }
+    } catch {
+      // the store was closed (shutdown): the last few seconds of counts are lost, by design
     }
   }
 

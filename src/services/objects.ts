@@ -52,18 +52,40 @@ export function commitTree(store: Store, commit: Uint8Array): Buffer {
   return Buffer.from(o.data.toString('latin1', 5, 5 + OID_HEX), 'hex');
 }
 
+/*
+ * What an object peels to, and what a path in a tree names, never change (objects are
+ * content-addressed and never rewritten), so both are kept in bounded caches: the hot read
+ * path then costs its ref lookups and the blob read, not a walk through commit and trees.
+ */
+const CACHE_MAX = 50_000;
+const peeled = new Map<string, { commit: Buffer | null; tree: Buffer }>();
+const entries = new Map<string, PathEntry | null>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): V {
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(key, value);
+  return value;
+}
+
 /** Follows tags to a commit (whose tree it reads in the same look) or a tree. */
-function resolveOid(store: Store, oid: Buffer, ref: string | null, immutable: boolean): Resolved {
+function peel(store: Store, start: Buffer): { commit: Buffer | null; tree: Buffer } {
+  let oid = start;
   for (let depth = 0; depth < 16; depth++) {
     const o = store.viewObject(oid);
     if (!o) throw notFound('object', { sha: oidToHex(oid) });
     // a commit starts "tree <hex>\n", a tag "object <hex>\n"
-    if (o.type === 1) return { commit: oid, tree: Buffer.from(o.data.toString('latin1', 5, 5 + OID_HEX), 'hex'), ref, immutable };
-    if (o.type === 2) return { commit: null, tree: oid, ref, immutable };
+    if (o.type === 1) return { commit: oid, tree: Buffer.from(o.data.toString('latin1', 5, 5 + OID_HEX), 'hex') };
+    if (o.type === 2) return { commit: null, tree: oid };
     if (o.type !== 4) break;
     oid = Buffer.from(o.data.toString('latin1', 7, 7 + OID_HEX), 'hex');
   }
-  throw unprocessable('revision does not name a commit or a tree', { sha: oidToHex(oid) });
+  throw unprocessable('revision does not name a commit or a tree', { sha: oidToHex(start) });
+}
+
+function resolveOid(store: Store, oid: Buffer, ref: string | null, immutable: boolean): Resolved {
+  const key = oid.toString('latin1');
+  const p = peeled.get(key) ?? remember(peeled, key, peel(store, oid));
+  return { commit: p.commit, tree: p.tree, ref, immutable };
 }
 
 /** Resolves a revision with no path after it. */
@@ -140,8 +162,14 @@ export interface PathEntry {
 
 /** The entry at `path` under `tree` ("" is the tree itself), or null when there is none. */
 export function lookupPath(store: Store, tree: Buffer, path: string): PathEntry | null {
+  if (path === '') return { mode: MODE_TREE, oid: tree };
+  const key = `${tree.toString('latin1')}\0${path}`;
+  const hit = entries.get(key);
+  return hit !== undefined ? hit : remember(entries, key, walkPath(store, tree, path));
+}
+
+function walkPath(store: Store, tree: Buffer, path: string): PathEntry | null {
   let cur: PathEntry = { mode: MODE_TREE, oid: tree };
-  if (path === '') return cur;
   let from = 0;
   while (from <= path.length) {
     let to = path.indexOf('/', from);

@@ -95,10 +95,17 @@ export function buildOpenApi(specs: DocSpec[]): Record<string, unknown> {
   };
 }
 
+const extraSpecs: DocSpec[] = [];
+
+/** Routes kept outside the /v1 table (diff, compare) document themselves here, at load time. */
+export function addDocSpecs(...specs: DocSpec[]): void {
+  extraSpecs.push(...specs);
+}
+
 export function openapiHandler(specs: () => DocSpec[]): () => HttpReply {
   let body: string | null = null;
   return () => {
-    body ??= JSON.stringify(buildOpenApi(specs()));
+    body ??= JSON.stringify(buildOpenApi([...specs(), ...extraSpecs]));
     return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' }, body };
   };
 }

@@ -36,8 +36,13 @@ interface Spec {
   raw?: boolean;
 }
 
-/** Routes of one repo; `path` follows the repo part. */
+/** Routes of one repo; `path` follows the repo part. The hot reads go first: the router tries routes in order. */
 const REPO_ROUTES: Spec[] = [
+  { method: 'GET', path: '/raw/:ref/*path', handler: blob.raw, public: true, tag: 'files', summary: 'Read a file\'s bytes (Range: 206)', raw: true },
+  { method: 'GET', path: '/blob/:ref/*path', handler: blob.blob, public: true, tag: 'files', summary: 'Read a file as JSON (Range: 206)', response: S.Blob },
+  { method: 'GET', path: '/tree/:ref/*path', handler: trees.tree, public: true, tag: 'files', summary: 'List a directory', query: S.TreeQuery, response: S.Tree },
+  { method: 'GET', path: '/tree', handler: trees.tree, public: true, tag: 'files', summary: 'List the root of the default branch', query: S.TreeQuery, response: S.Tree },
+
   { method: 'GET', path: '', handler: repos.get, public: true, tag: 'repos', summary: 'Get a repository', response: S.Repo },
   { method: 'PATCH', path: '', handler: repos.update, tag: 'repos', summary: 'Update a repository', body: S.UpdateRepoBody, response: S.Repo },
   { method: 'DELETE', path: '', handler: repos.remove, tag: 'repos', summary: 'Delete a repository', response: S.Deleted },
@@ -52,10 +57,6 @@ const REPO_ROUTES: Spec[] = [
   { method: 'PUT', path: '/refs/*ref', handler: refs.put, tag: 'refs', summary: 'Set a ref; compare-and-swap with expected_sha', body: S.PutRefBody, response: S.RefChange },
   { method: 'DELETE', path: '/refs/*ref', handler: refs.remove, tag: 'refs', summary: 'Delete a ref', query: S.DeleteRefQuery, response: S.RefChange },
 
-  { method: 'GET', path: '/tree', handler: trees.tree, public: true, tag: 'files', summary: 'List the root of the default branch', query: S.TreeQuery, response: S.Tree },
-  { method: 'GET', path: '/tree/:ref/*path', handler: trees.tree, public: true, tag: 'files', summary: 'List a directory', query: S.TreeQuery, response: S.Tree },
-  { method: 'GET', path: '/blob/:ref/*path', handler: blob.blob, public: true, tag: 'files', summary: 'Read a file as JSON (Range: 206)', response: S.Blob },
-  { method: 'GET', path: '/raw/:ref/*path', handler: blob.raw, public: true, tag: 'files', summary: 'Read a file\'s bytes (Range: 206)', raw: true },
   { method: 'POST', path: '/blobs/batch', handler: blob.batch, tag: 'files', summary: 'Read up to 100 files', body: S.BlobsBatchBody, response: S.BlobsBatch },
 
   { method: 'GET', path: '/commits', handler: commits.list, public: true, tag: 'commits', summary: 'List first-parent history', query: S.ListCommitsQuery, response: S.CommitList },

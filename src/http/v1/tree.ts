@@ -11,41 +11,68 @@ import { cacheControl, matches, notModified } from '../middleware/etag.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor } from './access.js';
-import { json, parseQuery } from './respond.js';
+import { JSON_TYPE, parseQuery } from './respond.js';
 import { TreeQuery } from './schemas.js';
 
-interface Item {
-  name: string;
-  path: string;
-  type: 'folder' | 'file' | 'submodule';
-  sha: string;
-  mode: string;
-}
+const MODES: Record<number, string> = { [0o100644]: '100644', [0o100755]: '100755', [0o120000]: '120000', [0o40000]: '040000', [MODE_GITLINK]: '160000' };
 
-function listTree(store: Store, tree: Buffer, base: string, recursive: boolean, cap: number): { items: Item[]; truncated: boolean } {
-  const items: Item[] = [];
+/**
+ * The items of a listing as JSON text, built directly (no item objects, no JSON.stringify of
+ * thousands of them), depth-first in git's order. A listing is a function of the tree's sha,
+ * the base path, `recursive` and the cap: it never changes, so it is cached (LRU, by bytes).
+ */
+function listTree(store: Store, tree: Buffer, base: string, recursive: boolean, cap: number): { items: Buffer; truncated: boolean } {
+  const key = `${tree.toString('hex')}\0${recursive ? 1 : 0}\0${cap}\0${base}`;
+  const hit = listings.get(key);
+  if (hit) {
+    listings.delete(key);
+    listings.set(key, hit);
+    return hit;
+  }
+  const parts: string[] = [];
   let truncated = false;
   const visit = (oid: Buffer, prefix: string): void => {
     const o = store.viewObject(oid);
     if (!o || o.type !== 2) throw new GitwellError('INTERNAL_ERROR', 'tree object missing from the store');
-    // copy out of the view before the next read
-    const entries = parseTree(o.data).map((e) => ({ mode: e.mode, name: e.name.toString('utf8'), sha: e.oid.toString('hex') }));
-    for (const e of entries) {
-      if (items.length >= cap) {
+    // an owned copy: the recursion below reads the store, which reuses the view
+    const data = recursive ? Buffer.from(o.data) : o.data;
+    for (const e of parseTree(data)) {
+      if (parts.length >= cap) {
         truncated = true;
         return;
       }
-      const path = prefix === '' ? e.name : `${prefix}/${e.name}`;
+      const name = e.name.toString('utf8');
+      const path = prefix === '' ? name : `${prefix}/${name}`;
       const dir = isTreeMode(e.mode);
-      items.push({ name: e.name, path, type: dir ? 'folder' : e.mode === MODE_GITLINK ? 'submodule' : 'file', sha: e.sha, mode: e.mode.toString(8).padStart(6, '0') });
+      const type = dir ? 'folder' : e.mode === MODE_GITLINK ? 'submodule' : 'file';
+      const sha = e.oid.toString('hex');
+      const mode = MODES[e.mode] ?? e.mode.toString(8).padStart(6, '0');
+      parts.push(`{"name":${JSON.stringify(name)},"path":${JSON.stringify(path)},"type":"${type}","sha":"${sha}","mode":"${mode}"}`);
       if (dir && recursive) {
-        visit(Buffer.from(e.sha, 'hex'), path);
+        visit(e.oid, path);
         if (truncated) return;
       }
     }
   };
   visit(tree, base);
-  return { items, truncated };
+  const listing = { items: Buffer.from(`[${parts.join(',')}]`), truncated };
+  remember(key, listing);
+  return listing;
+}
+
+const CACHE_BYTES = 32 * 1024 * 1024;
+const listings = new Map<string, { items: Buffer; truncated: boolean }>();
+let cachedBytes = 0;
+
+function remember(key: string, listing: { items: Buffer; truncated: boolean }): void {
+  if (listing.items.length > CACHE_BYTES / 4) return;
+  listings.set(key, listing);
+  cachedBytes += listing.items.length;
+  for (const [k, old] of listings) {
+    if (cachedBytes <= CACHE_BYTES) break;
+    listings.delete(k);
+    cachedBytes -= old.items.length;
+  }
 }
 
 /** The ref as the client named it: "main", "feature/x", "v1.0" or the sha. */
@@ -66,9 +93,10 @@ export function tree(ctx: Context): HttpReply {
   const cache = cacheControl(repo.visibility === 'public', r.immutable);
   if (matches(ctx.req, sha)) return notModified(etag, cache);
   const { items, truncated } = listTree(ctx.store, entry.oid, r.path, q.recursive ?? false, ctx.config.treeRecursiveLimit);
-  return json(
-    200,
-    { items, path: r.path, ref: shortRef(r, ctx.params.ref ?? repo.defaultBranch), sha, commit_sha: r.commit?.toString('hex') ?? null, truncated },
-    { etag, 'cache-control': cache },
-  );
+  const rest = { path: r.path, ref: shortRef(r, ctx.params.ref ?? repo.defaultBranch), sha, commit_sha: r.commit?.toString('hex') ?? null, truncated };
+  // {"items": <cached JSON>, ...rest}
+  const body = Buffer.concat([ITEMS_HEAD, items, Buffer.from(`,${JSON.stringify(rest).slice(1)}`)]);
+  return { status: 200, headers: { 'content-type': JSON_TYPE, etag, 'cache-control': cache }, body };
 }
+
+const ITEMS_HEAD = Buffer.from('{"items":');
