@@ -1,4 +1,124 @@
-/** GET /v1/repos/[:namespace/]:slug/diff and /compare. */
-import type { Route } from '../router.js';
+/**
+ * GET /v1/repos/[:namespace/]:slug/diff and /compare (and the public /v1/orgs/:org/... forms).
+ *
+ *   ?base=<rev>&head=<rev>[&patch=true][&context=0..100][&binary=true][&minimal=true]
+ *
+ * JSON by default; `Accept: text/x-diff` (or text/x-patch) returns the unified patch itself,
+ * which `git apply` reads (binary=true writes binary files as "GIT binary patch" literals, as
+ * `git diff --binary` does, so the patch carries them too). Files too large to diff are listed
+ * with `too_large: true`; the count is also in the `X-Diff-Too-Large-Files` header of a patch.
+ */
+import { z } from 'zod';
+import { compare, diff, type DiffOptions, type DiffResult } from '../../services/compare.js';
+import type { Context, Route } from '../router.js';
+import type { HttpReply } from '../uws.js';
+import { repoFor } from './access.js';
+import { json, parseQuery } from './respond.js';
 
-export const v1DiffRoutes: Route[] = [];
+const flag = z.enum(['true', 'false', '1', '0', '']).transform((v) => v !== 'false' && v !== '0');
+const rev = z.string().min(1).max(1024);
+
+export const DiffQuery = z.object({
+  base: rev.describe('branch, tag, refs/... name or full sha'),
+  head: rev.describe('branch, tag, refs/... name or full sha'),
+  patch: flag.optional().describe("include each file's hunks in `patch`"),
+  context: z.coerce.number().int().min(0).max(100).optional().describe('context lines around changes (default 3)'),
+  binary: flag.optional().describe('text/x-diff only: binary files as GIT binary patch literals'),
+  minimal: flag.optional().describe('as git diff --minimal: no cost limit (for files up to 20,000 lines)'),
+});
+
+export const CompareQuery = DiffQuery;
+
+const FileSchema = z.object({
+  path: z.string(),
+  status: z.enum(['added', 'deleted', 'modified', 'type_changed']),
+  old_sha: z.string().nullable(),
+  new_sha: z.string().nullable(),
+  old_mode: z.string().nullable(),
+  new_mode: z.string().nullable(),
+  additions: z.number().int(),
+  deletions: z.number().int(),
+  binary: z.boolean(),
+  too_large: z.literal(true).optional().describe('not line-diffed: over the per-file size/line cap'),
+  limited: z.literal(true).optional().describe("the diff's cost limit was hit: correct but maybe not minimal"),
+  patch: z.string().optional(),
+});
+
+export const DiffResponse = z.object({
+  base: z.string(),
+  head: z.string(),
+  files: z.array(FileSchema),
+  total_additions: z.number().int(),
+  total_deletions: z.number().int(),
+  total_files: z.number().int(),
+  too_large_files: z.number().int(),
+  truncated: z.boolean(),
+});
+
+const Person = z.object({ name: z.string(), email: z.string(), date: z.string() });
+
+export const CompareResponse = DiffResponse.extend({
+  merge_base: z.string(),
+  ahead_by: z.number().int(),
+  behind_by: z.number().int(),
+  total_commits: z.number().int(),
+  commits: z.array(z.object({ sha: z.string(), message: z.string(), author: Person, committer: Person, parents: z.array(z.string()) })),
+  mergeable: z.boolean(),
+  conflicts: z.array(z.object({ path: z.string(), reason: z.string() })),
+});
+
+function wantsPatch(ctx: Context): boolean {
+  const accept = ctx.req.headers['accept'] ?? '';
+  return /\btext\/x-(diff|patch)\b/i.test(accept);
+}
+
+function handler(kind: 'diff' | 'compare') {
+  return (ctx: Context): HttpReply => {
+    const { repo } = repoFor(ctx, 'read');
+    const q = parseQuery(ctx, DiffQuery);
+    const unified = wantsPatch(ctx);
+    const opts: DiffOptions = { patch: q.patch === true && !unified, context: q.context, unified, binary: q.binary === true, minimal: q.minimal === true };
+    let r: DiffResult & { base: string; head: string };
+    let from: string; // the patch of compare runs from the merge base
+    if (kind === 'diff') {
+      r = diff(ctx.store, repo, q.base, q.head, opts);
+      from = r.base;
+    } else {
+      const c = compare(ctx.store, repo, q.base, q.head, opts);
+      r = c;
+      from = c.merge_base;
+    }
+    if (unified) {
+      return {
+        status: 200,
+        headers: {
+          'content-type': 'text/x-diff',
+          'x-diff-base': from,
+          'x-diff-head': r.head,
+          'x-diff-too-large-files': String(r.too_large_files),
+        },
+        body: r.unified ?? '',
+      };
+    }
+    const { unified: _, ...body } = r;
+    return json(200, body);
+  };
+}
+
+/**
+ * The four path forms, as patterns. A namespaced path "/repos/<a>/<b>/diff" also reads as a
+ * route of repo <a> ("/repos/<a>/tree/diff" is the tree of ref "diff"), and these routes come
+ * first in the table: so <b> may not be one of the words that follow a repo's slug.
+ */
+const RESOURCE = '(?:branches|refs|tree|blob|raw|blobs|commits|diff|compare|merge|pulls)';
+const SEG = '[^/]+';
+const NS_SLUG = `(?<namespace>${SEG})/(?<slug>(?!${RESOURCE}/)${SEG})`;
+const paths = (tail: 'diff' | 'compare'): RegExp[] =>
+  [`/v1/repos/(?<slug>${SEG})`, `/v1/repos/${NS_SLUG}`, `/v1/orgs/(?<org>${SEG})/repos/(?<slug>${SEG})`, `/v1/orgs/(?<org>${SEG})/repos/${NS_SLUG}`].map(
+    (p) => new RegExp(`^${p}/${tail}/?$`),
+  );
+
+export const v1DiffRoutes: Route[] = [
+  ...paths('diff').map((path): Route => ({ method: 'GET', path, dialect: 'v1', handler: handler('diff') })),
+  ...paths('compare').map((path): Route => ({ method: 'GET', path, dialect: 'v1', handler: handler('compare') })),
+];
