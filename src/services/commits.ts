@@ -1,6 +1,5 @@
 /**
- * Commits through the API: the first-parent log, one commit, and a new commit made from a
- * list of file changes.
+ * A new commit made from a list of file changes (reading history: history.ts).
  *
  * A new commit is written as git would: blobs, then every changed tree bottom-up, then
  * the commit (`tree`, `parent`, `author`, `committer`, blank line, message ending in "\n"),
@@ -9,8 +8,8 @@
  * with the head that won as `current_sha`.
  */
 import { isUtf8 } from 'node:buffer';
-import { conflict, GitwellError, invalid, notFound, unprocessable } from '../core/errors.js';
-import { parseCommit, serializeCommit, type Commit } from '../core/object/commit.js';
+import { conflict, GitwellError, invalid, unprocessable } from '../core/errors.js';
+import { serializeCommit } from '../core/object/commit.js';
 import { isDotGitName } from '../core/object/fsck.js';
 import { MODE_EXEC, MODE_FILE, MODE_LINK } from '../core/object/tree.js';
 import { hashObject, oidToHex, TYPE_CODE } from '../core/oid.js';
@@ -225,69 +224,4 @@ export function createCommit(store: Store, repo: RepoRecord, input: CommitInput,
     });
   }
   return { sha, tree_sha: oidToHex(treeOid), branch: input.branch, parent: base };
-}
-
-// ---- reading
-
-export interface CommitJson {
-  sha: string;
-  tree: string;
-  parents: string[];
-  message: string;
-  author_name: string;
-  author_email: string;
-  /** author time, Unix seconds */
-  timestamp: number;
-  author: { name: string; email: string; date: string };
-  committer: { name: string; email: string; date: string };
-}
-
-function isoDate(id: Ident): string {
-  const sign = id.tz[0] === '-' ? -1 : 1;
-  const offMin = sign * (Number(id.tz.slice(1, 3)) * 60 + Number(id.tz.slice(3, 5)));
-  const local = new Date((id.time + offMin * 60) * 1000).toISOString().slice(0, 19);
-  return offMin === 0 ? `${local}Z` : `${local}${id.tz.slice(0, 3)}:${id.tz.slice(3)}`;
-}
-
-export function commitJson(sha: string, c: Commit): CommitJson {
-  return {
-    sha,
-    tree: c.tree,
-    parents: c.parents,
-    message: c.message,
-    author_name: c.author.name,
-    author_email: c.author.email,
-    timestamp: c.author.time,
-    author: { name: c.author.name, email: c.author.email, date: isoDate(c.author) },
-    committer: { name: c.committer.name, email: c.committer.email, date: isoDate(c.committer) },
-  };
-}
-
-export function readCommit(store: Store, oid: Uint8Array): Commit {
-  const o = store.viewObject(oid);
-  if (!o || o.type !== 1) throw notFound('commit', { sha: oidToHex(oid) });
-  return parseCommit(o.data);
-}
-
-export function getCommit(store: Store, repo: RepoRecord, sha: string): CommitJson {
-  if (!isSha(sha)) throw invalid('sha must be a full 40-hex sha', { field: 'sha' });
-  const oid = Buffer.from(sha, 'hex');
-  if (!store.hasRepoObject(repo.id, oid)) throw notFound('commit', { sha: sha.toLowerCase() });
-  return commitJson(sha.toLowerCase(), readCommit(store, oid));
-}
-
-/** A page of first-parent history from `start`; `next` is where the following page starts. */
-export function logFirstParent(store: Store, start: Buffer, limit: number): { commits: CommitJson[]; next: string | null } {
-  const commits: CommitJson[] = [];
-  let cur: string | null = oidToHex(start);
-  while (cur !== null && commits.length < limit) {
-    const oid = Buffer.from(cur, 'hex');
-    const o = store.viewObject(oid);
-    if (!o || o.type !== 1) break; // the end of a shallow history
-    const c = parseCommit(o.data);
-    commits.push(commitJson(cur, c));
-    cur = c.parents[0] ?? null;
-  }
-  if (cur !== null && !store.hasObject(Buffer.from(cur, 'hex'))) cur = null;
-  return { commits, next: cur };
 }

@@ -7,7 +7,7 @@
 import { GitwellError } from '../../core/errors.js';
 import type { KeyRecord } from '../../../storage/index.js';
 import type { Config } from '../../config.js';
-import { RateLimiter, type Take } from '../../services/limits.js';
+import { RateLimiter, type Take } from '../../services/token-bucket.js';
 import type { HttpReply, HttpRequest } from '../uws.js';
 
 interface Limiters {

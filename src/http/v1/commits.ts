@@ -7,7 +7,8 @@
  *                           409 with current_sha when parent_sha (or the head read) is stale
  */
 import { invalid } from '../../core/errors.js';
-import { createCommit, getCommit, logFirstParent } from '../../services/commits.js';
+import { createCommit } from '../../services/commits.js';
+import { getCommit, logFirstParent } from '../../services/history.js';
 import { isSha, resolveCommit } from '../../services/objects.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
