@@ -247,6 +247,24 @@ describe('quotas', () => {
     }
   });
 
+  it('429 QUOTA_EXCEEDED when a commit would pass the storage quota', async () => {
+    const small = await startGitwell({ env: { GITWELL_QUOTA_STORAGE_BYTES: '3000' } });
+    try {
+      const api = apiClient(small, await small.createKey('store'));
+      await api('POST', '/v1/repos', { body: { slug: 's' } });
+      const commit = (content: string) =>
+        api('POST', '/v1/repos/s/commits', { body: { branch: 'main', message: 'm', author: { name: 'a', email: 'a@b' }, changes: [{ path: `f-${content.length}`, content }] } });
+      expect((await commit('x'.repeat(1500))).status).toBe(201);
+      const over = await commit('y'.repeat(1600));
+      expect(over.status).toBe(429);
+      expect(over.json.code).toBe('QUOTA_EXCEEDED');
+      expect(over.json.details).toMatchObject({ quota: 'storage_bytes', max: 3000 });
+      expect((await api('GET', '/v1/repos/s/commits')).json.commits).toHaveLength(1);
+    } finally {
+      await small.stop();
+    }
+  });
+
   it('429 QUOTA_EXCEEDED past the monthly API calls', async () => {
     const small = await startGitwell({ env: { GITWELL_QUOTA_API_CALLS_PER_MONTH: '5' } });
     try {
