@@ -2,6 +2,7 @@
 // limits (headers on every reply, 429 with Retry-After, per key and per IP, the hourly bucket,
 // a 304 costs nothing), and the OpenAPI 3.1 document built from the zod schemas.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { git, repoUrl } from './helpers/git.js';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { apiClient, commitBody, type Api } from './helpers/v1-api.js';
 
@@ -44,10 +45,23 @@ describe('request ids, errors, methods', () => {
     expect(weird.json.code).toBe('NOT_FOUND');
   });
 
-  it('a method a route does not take is 405 in the Coregit body', async () => {
+  it('a method a route does not take is 405, an unknown path 404, both in the Coregit body with rate-limit headers', async () => {
     const r = await api('PUT', '/v1/repos');
     expect(r.status).toBe(405);
     expect(r.json.code).toBe('VALIDATION_ERROR');
+    expect(r.json.details.allowed).toEqual(['POST', 'GET']);
+    expect(r.headers.get('x-ratelimit-remaining')).not.toBeNull();
+    const missing = await api('GET', '/v1/no/such/route');
+    expect(missing.status).toBe(404);
+    expect(missing.json).toMatchObject({ code: 'NOT_FOUND', request_id: missing.headers.get('x-request-id') });
+    expect(missing.headers.get('x-ratelimit-limit')).toBe('600');
+  });
+
+  it('git smart HTTP still reaches a repo of an org named "v1"', async () => {
+    const key = await gw.createKey('v1');
+    await gw.createRepo('v1/tools');
+    const r = await git(['ls-remote', repoUrl(gw.url, 'v1/tools', key)]);
+    expect(r.code, r.stderr).toBe(0);
   });
 
   it('GET /v1/openapi.json is an OpenAPI 3.1 document of every route, from the zod schemas', async () => {

@@ -9,12 +9,13 @@
  * slugs, see RESERVED_SLUGS).
  */
 import type { z } from 'zod';
-import type { Route } from '../router.js';
+import { GitwellError } from '../../core/errors.js';
+import { Router, type Route } from '../router.js';
 import * as blob from './blob.js';
 import * as branches from './branches.js';
 import * as commits from './commits.js';
 import { openapiHandler, type DocSpec } from './openapi.js';
-import { v1, type V1Handler } from './pipeline.js';
+import { errorReply, v1, type V1Handler } from './pipeline.js';
 import * as refs from './refs.js';
 import * as repos from './repos.js';
 import * as S from './schemas.js';
@@ -93,4 +94,25 @@ function docs(): DocSpec[] {
   return expanded().map((s) => ({ ...s, path: s.fullPath }));
 }
 
-export const v1Routes: Route[] = expanded().map((s) => ({ method: s.method, path: s.fullPath, dialect: 'v1' as const, handler: v1(s.handler) }));
+const table: Route[] = expanded().map((s) => ({ method: s.method, path: s.fullPath, dialect: 'v1' as const, handler: v1(s.handler) }));
+const known = new Router(table);
+
+/**
+ * Last: any other /v1 path (not a git smart-HTTP path of an org named "v1") is answered here,
+ * 404 or 405, so that it too passes the rate limit and carries its headers.
+ */
+const unknown: Route = {
+  method: '*',
+  path: /^\/v1(?:\/(?!.*\/(?:info\/refs|git-upload-pack|git-receive-pack)$).*)?$/,
+  dialect: 'v1',
+  handler: v1((ctx) => {
+    const m = known.match(ctx.req.method, ctx.req.path);
+    if (m.route || m.allowed.length === 0) throw new GitwellError('NOT_FOUND', 'route not found');
+    const reply = errorReply(new GitwellError('VALIDATION_ERROR', `method ${ctx.req.method} not allowed`, { allowed: m.allowed }), ctx.requestId);
+    reply.status = 405;
+    reply.headers!.allow = m.allowed.join(', ');
+    return reply;
+  }),
+};
+
+export const v1Routes: Route[] = [...table, unknown];
