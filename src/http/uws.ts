@@ -214,7 +214,10 @@ export function listen(host: string, port: number, handler: AppHandler): Promise
       .finally(() => body.dispose());
   });
   return new Promise((resolve, reject) => {
-    app.listen(host, port, (sock: us_listen_socket | false) => {
+    // exclusive: uWS shares ports (SO_REUSEPORT) by default, and a second gitwell on the same
+    // port would silently take half of the connections
+    const listenWith = app.listen as unknown as (h: string, p: number, opts: number, cb: (s: us_listen_socket | false) => void) => void;
+    listenWith.call(app, host, port, (uWS as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT, (sock: us_listen_socket | false) => {
       if (!sock) return reject(new Error(`cannot listen on ${host}:${port}`));
       resolve({
         port: uWS.us_socket_local_port(sock),
