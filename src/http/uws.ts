@@ -196,9 +196,14 @@ export function listen(host: string, port: number, handler: AppHandler): Promise
       path: req.getUrl(),
       query: req.getQuery() ?? '',
       headers,
-      ip: Buffer.from(res.getRemoteAddressAsText()).toString(),
+      ip: '',
       body,
     };
+    // read lazily: most requests never ask (the response object lives until it is ended)
+    let ip: string | undefined;
+    Object.defineProperty(request, 'ip', {
+      get: () => (ip ??= state.aborted ? '' : Buffer.from(res.getRemoteAddressAsText()).toString()),
+    });
     res.onAborted(() => {
       state.aborted = true;
       body.abort();
