@@ -120,7 +120,38 @@ describe('lines', () => {
     expect(Array.from(p.aIds)).toEqual([0, 1, 2]);
     expect(Array.from(p.bIds)).toEqual([1, 0]);
     const it = new LineInterner();
-    expect(Array.from(it.intern(splitLines(Buffer.from('\u00e9\n\u00e9\n'))))).toEqual([0, 0]);
+    expect(Array.from(it.add(Buffer.from('\u00e9\n\u00e9\n')).ids)).toEqual([0, 0]);
+    // the LF inside a 4-byte word, lines shorter and longer than a word, at any offset
+    const x = it.add(Buffer.from('abc\nabcdefgh\nab\nabcdefgh\nabc\nabc'));
+    const y = it.add(Buffer.from('xabcdefgh\nabc\nab\nabc'));
+    expect(Array.from(x.ids)).toEqual([1, 2, 3, 2, 1, 4]);
+    expect(Array.from(y.ids)).toEqual([5, 1, 3, 4]);
+    expect(Array.from(x.lines.starts)).toEqual(Array.from(splitLines(x.lines.data).starts));
+  });
+
+  it('the interner agrees with a Map of line strings (random lines of every length, 3 buffers, growth)', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const r = rng(seed);
+      const alphabet = 'ab\r\t \u00e9';
+      const mk = () => {
+        const n = pick(r, 3000);
+        const ls = Array.from({ length: n }, () => Array.from({ length: pick(r, 10) }, () => alphabet[pick(r, alphabet.length)]).join(''));
+        return Buffer.from(ls.join('\n') + (r() < 0.5 ? '\n' : ''));
+      };
+      const bufs = [mk(), mk(), mk()];
+      const it = new LineInterner(seed % 2 ? 1 : 5000);
+      const ref = new Map<string, number>();
+      for (const b of bufs) {
+        const { lines: l, ids } = it.add(b);
+        expect(Array.from(l.starts)).toEqual(Array.from(splitLines(b).starts));
+        for (let i = 0; i < l.count; i++) {
+          const key = b.toString('latin1', l.starts[i], l.starts[i + 1]);
+          if (!ref.has(key)) ref.set(key, ids[i]);
+          expect(ids[i], `seed ${seed}`).toBe(ref.get(key));
+        }
+      }
+      expect(it.size).toBe(ref.size);
+    }
   });
 
   it('binary: a NUL in the first 8000 bytes', () => {

@@ -15,8 +15,8 @@ import type { ObjectFinder } from '../object/finder.js';
 import { MODE_GITLINK } from '../object/tree.js';
 import { oidToHex } from '../oid.js';
 import { isBinary } from './binary.js';
-import { splitLines } from './lines.js';
-import { diffLines, type LineDiff } from './myers.js';
+import { internPair } from './lines.js';
+import { diffInterned, type LineDiff } from './myers.js';
 import { DEFAULT_CONTEXT, hunksText, PatchSink, writeFileSection, type PatchContent } from './patch.js';
 import { diffTrees, type ChangeStatus, type TreeChange } from './tree-diff.js';
 
@@ -127,11 +127,10 @@ function contentDiff(old: Buffer | null, neu: Buffer | null, limits: DiffLimits,
   if (old.length + neu.length > budget.left) return { kind: 'too_large' };
   if (isBinary(old) || isBinary(neu)) return { kind: 'binary', old, new: neu };
   budget.left -= old.length + neu.length;
-  const la = splitLines(old);
-  const lb = splitLines(neu);
-  if (la.count > limits.maxFileLines || lb.count > limits.maxFileLines) return { kind: 'too_large' };
-  const unlimited = minimal && la.count + lb.count <= limits.minimalMaxLines;
-  return { kind: 'text', diff: diffLines(old, neu, { costLimit: unlimited ? Infinity : limits.costLimit }) };
+  const p = internPair(old, neu);
+  if (p.a.count > limits.maxFileLines || p.b.count > limits.maxFileLines) return { kind: 'too_large' };
+  const unlimited = minimal && p.a.count + p.b.count <= limits.minimalMaxLines;
+  return { kind: 'text', diff: diffInterned(p, { costLimit: unlimited ? Infinity : limits.costLimit }) };
 }
 
 function patchContent(c: Content, binaryLiteral: boolean): PatchContent {

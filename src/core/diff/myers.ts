@@ -13,7 +13,7 @@
  */
 import { myersDiff } from '../../wasm.js';
 import { discardLikeGit } from './discard.js';
-import { internPair, type Lines } from './lines.js';
+import { internPair, type InternedPair, type Lines } from './lines.js';
 
 export interface LineDiff {
   a: Lines;
@@ -32,7 +32,11 @@ export interface LineDiffOptions {
 }
 
 export function diffLines(a: Uint8Array, b: Uint8Array, opts: LineDiffOptions = {}): LineDiff {
-  const p = internPair(a, b);
+  return diffInterned(internPair(a, b), opts);
+}
+
+/** The diff of a pair already split and interned (internPair); its ids are rewritten. */
+export function diffInterned(p: InternedPair, opts: LineDiffOptions = {}): LineDiff {
   if (!opts.shortest) discardLikeGit(p.aIds, p.bIds, p.distinct);
   const { hunks, limited } = myersDiff(p.aIds, p.bIds, opts.costLimit);
   let additions = 0;

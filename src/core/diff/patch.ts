@@ -24,35 +24,35 @@ export const DEFAULT_CONTEXT = 3;
 export const ABBREV = 7;
 const NULL_OID = '0'.repeat(40);
 
-/** Collects the bytes of a patch. */
+/** Collects the bytes of a patch in one growing buffer. */
 export class PatchSink {
-  private readonly parts: Buffer[] = [];
-  private pending = '';
+  private buf = Buffer.allocUnsafe(4096);
   length = 0;
+
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.length + n) cap *= 2;
+    const next = Buffer.allocUnsafe(cap);
+    this.buf.copy(next, 0, 0, this.length);
+    this.buf = next;
+  }
 
   /** ASCII text (headers, markers). */
   text(s: string): void {
-    this.pending += s;
-    this.length += s.length;
+    this.room(s.length);
+    this.length += this.buf.write(s, this.length, 'latin1');
   }
 
   bytes(b: Uint8Array): void {
-    if (b.length === 0) return;
-    this.flush();
-    this.parts.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    this.room(b.length);
+    this.buf.set(b, this.length);
     this.length += b.length;
   }
 
-  private flush(): void {
-    if (this.pending.length > 0) {
-      this.parts.push(Buffer.from(this.pending, 'latin1'));
-      this.pending = '';
-    }
-  }
-
+  /** The bytes so far (a view of the sink's buffer). */
   toBuffer(): Buffer {
-    this.flush();
-    return this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts);
+    return this.buf.subarray(0, this.length);
   }
 }
 

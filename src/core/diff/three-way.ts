@@ -7,13 +7,13 @@
  * level resolves identical changes; smaller conflicts inside a region are still conflicts).
  */
 import { myersDiff } from '../../wasm.js';
-import { LineInterner, splitLines } from './lines.js';
+import { LineInterner } from './lines.js';
 
 export function lineMergeConflicts(base: Uint8Array, ours: Uint8Array, theirs: Uint8Array, costLimit?: number): boolean {
-  const interner = new LineInterner();
-  const o = interner.intern(splitLines(base));
-  const a = interner.intern(splitLines(ours));
-  const b = interner.intern(splitLines(theirs));
+  const interner = new LineInterner((base.length + ours.length + theirs.length) >>> 5);
+  const o = interner.add(base).ids;
+  const a = interner.add(ours).ids;
+  const b = interner.add(theirs).ids;
   const ha = myersDiff(o, a, costLimit).hunks;
   const hb = myersDiff(o, b, costLimit).hunks;
   return scriptsConflict(a, ha, b, hb);
