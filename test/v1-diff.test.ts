@@ -382,15 +382,18 @@ describe('diff oracle: the generated repo', () => {
     }
   });
 
-  it('the text/x-diff patch is what git diff prints (unambiguous or not, for this repo)', async () => {
-    // not required by the contract (git apply is), but it shows where the two differ
+  it('the text/x-diff patch is mostly what git diff prints, byte for byte', async () => {
+    // not required by the contract (git apply is), but it shows how close the two are
     let same = 0;
     for (const [base, head] of pairs.slice(0, 20)) {
       const { body } = await patchOf('gen', base, head);
       const theirs = await gitOk(['diff', '--no-renames', base, head], { cwd: src });
       if (body.toString().trimEnd() === theirs) same++;
     }
-    expect(same).toBeGreaterThan(0);
+    // 19 of these 20 are byte for byte git's; the other places a deleted line among equal
+    // neighbours differently (git slides change groups afterwards: xdl_change_compact and the
+    // indent heuristic, not ported), which changes neither the counts nor what the patch does
+    expect(same).toBeGreaterThanOrEqual(18);
   });
 
   it('patch=true gives each text file its hunks; binary files none', async () => {
@@ -601,6 +604,15 @@ describe('routes, auth and errors', () => {
     expect(((await r.json()) as { name: string }).name).toBe('diff');
     const t = await get('/v1/repos/gen/tree/diff');
     expect(t.status).toBe(200);
+  });
+
+  it('the OpenAPI document describes diff and compare with their query parameters', async () => {
+    const doc = (await (await fetch(`${gw.url}/v1/openapi.json`)).json()) as { paths: Record<string, { get?: { parameters: Array<{ name: string; in: string; required: boolean }> } }> };
+    for (const p of ['/v1/repos/{slug}/diff', '/v1/repos/{namespace}/{slug}/compare', '/v1/orgs/{org}/repos/{slug}/diff']) {
+      const params = doc.paths[p]?.get?.parameters ?? [];
+      expect(params.filter((x) => x.in === 'query').map((x) => x.name), p).toEqual(['base', 'head', 'patch', 'context', 'binary', 'minimal']);
+      expect(params.find((x) => x.name === 'base')?.required).toBe(true);
+    }
   });
 
   it('every response carries X-Request-Id', async () => {

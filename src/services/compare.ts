@@ -20,6 +20,7 @@ import type { ObjectFinder } from '../core/object/finder.js';
 import { oidToHex } from '../core/oid.js';
 import { CommitGraph, type CommitInfo } from '../protocol/commit-graph.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
+import { commitJson, type CommitJson } from './history.js';
 import { resolveRev } from './objects.js';
 
 export { DEFAULT_LIMITS, type DiffOptions, type DiffResult };
@@ -235,20 +236,11 @@ function oldestFirst(commits: CommitInfo[]): CommitInfo[] {
   return out;
 }
 
-export interface CommitSummary {
-  sha: string;
-  message: string;
-  author: { name: string; email: string; date: string };
-  committer: { name: string; email: string; date: string };
-  parents: string[];
-}
-
-function summary(finder: ObjectFinder, c: CommitInfo): CommitSummary {
+/** A commit as the commits API shows it (services/history.ts). */
+function summary(finder: ObjectFinder, c: CommitInfo): CommitJson {
   const o = finder.get(Buffer.from(c.oid, 'hex'));
   if (!o) throw new GitwellError('NOT_FOUND', `commit ${c.oid} not found`);
-  const p = parseCommit(o.data);
-  const who = (i: typeof p.author) => ({ name: i.name, email: i.email, date: new Date(i.time * 1000).toISOString() });
-  return { sha: c.oid, message: p.message, author: who(p.author), committer: who(p.committer), parents: c.parents };
+  return commitJson(c.oid, parseCommit(o.data));
 }
 
 export interface CompareResult extends DiffResult {
@@ -258,7 +250,7 @@ export interface CompareResult extends DiffResult {
   ahead_by: number;
   behind_by: number;
   /** head's commits that base has not, oldest first (at most maxCommits) */
-  commits: CommitSummary[];
+  commits: CommitJson[];
   total_commits: number;
   mergeable: boolean;
   conflicts: MergeConflict[];

@@ -8,7 +8,8 @@
  * `too_large: true` and no line counts or hunks (in a unified patch it reads as git prints a
  * file over core.bigFileThreshold: "Binary files ... differ"). Myers runs with xdiff's cost
  * limit, so no single file can go quadratic; a file whose script the limit made non-minimal
- * says `limited: true`. A gitlink diffs as git shows it: one "Subproject commit <sha>" line.
+ * says `limited: true`; `minimal` lifts the limit (git diff --minimal) for files of up to
+ * `minimalMaxLines` lines. A gitlink diffs as git shows it: one "Subproject commit <sha>" line.
  */
 import { GitwellError } from '../errors.js';
 import type { ObjectFinder } from '../object/finder.js';

@@ -13,6 +13,7 @@ import { compare, diff, type DiffOptions, type DiffResult } from '../../services
 import type { Context, Route } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor } from './access.js';
+import { addDocSpecs } from './openapi.js';
 import { json, parseQuery } from './respond.js';
 
 const flag = z.enum(['true', 'false', '1', '0', '']).transform((v) => v !== 'false' && v !== '0');
@@ -62,7 +63,21 @@ export const CompareResponse = DiffResponse.extend({
   ahead_by: z.number().int(),
   behind_by: z.number().int(),
   total_commits: z.number().int(),
-  commits: z.array(z.object({ sha: z.string(), message: z.string(), author: Person, committer: Person, parents: z.array(z.string()) })),
+  commits: z
+    .array(
+      z.object({
+        sha: z.string(),
+        tree: z.string(),
+        parents: z.array(z.string()),
+        message: z.string(),
+        author_name: z.string(),
+        author_email: z.string(),
+        timestamp: z.number().int(),
+        author: Person,
+        committer: Person,
+      }),
+    )
+    .describe("head's commits that base has not, oldest first (at most 250; total_commits counts them all)"),
   mergeable: z.boolean(),
   conflicts: z.array(z.object({ path: z.string(), reason: z.string() })),
 });
@@ -122,3 +137,18 @@ export const v1DiffRoutes: Route[] = [
   ...paths('diff').map((path): Route => ({ method: 'GET', path, dialect: 'v1', handler: handler('diff') })),
   ...paths('compare').map((path): Route => ({ method: 'GET', path, dialect: 'v1', handler: handler('compare') })),
 ];
+
+// the OpenAPI document (GET /v1/openapi.json) describes these routes from the same schemas
+for (const [kind, response, summary] of [
+  ['diff', DiffResponse, 'Diff two revisions (git diff base head); Accept: text/x-diff for a patch git apply reads'],
+  ['compare', CompareResponse, 'Compare base...head: merge base, ahead/behind, commits, the diff from the merge base, mergeable'],
+] as const) {
+  for (const [path, auth] of [
+    [`/v1/repos/:slug/${kind}`, 'key'],
+    [`/v1/repos/:namespace/:slug/${kind}`, 'key'],
+    [`/v1/orgs/:org/repos/:slug/${kind}`, 'none'],
+    [`/v1/orgs/:org/repos/:namespace/:slug/${kind}`, 'none'],
+  ] as const) {
+    addDocSpecs({ method: 'GET', path, summary, tag: 'diff', auth, query: DiffQuery, response });
+  }
+}
