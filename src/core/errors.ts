@@ -20,7 +20,12 @@ export class GitwellError extends Error {
   readonly details?: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    // an expected outcome (a 404, a 429), not a bug: capturing a stack trace would be most of
+    // its cost on a busy server, and none is ever shown
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
     this.name = 'GitwellError';
     this.code = code;
     this.details = details;

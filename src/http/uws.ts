@@ -125,7 +125,8 @@ const STATUS_TEXT: Record<number, string> = {
 
 function writeHead(res: HttpResponse, reply: HttpReply): void {
   res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? 'Unknown'}`);
-  for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
+  const h = reply.headers;
+  if (h) for (const k in h) res.writeHeader(k, h[k]);
 }
 
 async function send(res: HttpResponse, state: ResState, reply: HttpReply): Promise<void> {
