@@ -32,6 +32,7 @@ export interface HttpReply {
 export type AppHandler = (req: HttpRequest) => Promise<HttpReply>;
 
 const MEMORY_LIMIT = 1024 * 1024;
+const WRITE_STALL_MS = 120_000;
 
 /** Collects the request body as it arrives; past MEMORY_LIMIT it goes to a temp file. */
 export class RequestBody {
@@ -152,13 +153,24 @@ async function send(res: HttpResponse, state: ResState, reply: HttpReply): Promi
         ok = res.write(chunk);
       });
       if (!ok && !state.aborted) {
-        await new Promise<void>((resolve) => {
-          state.onAbort = resolve;
+        // a client that stops reading for WRITE_STALL_MS loses its connection, so a stalled
+        // reader cannot pin a streaming reply (and what it holds) forever
+        const drained = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), WRITE_STALL_MS);
+          state.onAbort = () => {
+            clearTimeout(timer);
+            resolve(true);
+          };
           res.onWritable(() => {
-            resolve();
+            clearTimeout(timer);
+            resolve(true);
             return true;
           });
         });
+        if (!drained && !state.aborted) {
+          res.close();
+          return;
+        }
       }
     }
   } catch {
