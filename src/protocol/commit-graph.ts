@@ -61,18 +61,30 @@ export class CommitGraph {
   }
 }
 
-/** A max-heap on commit time: the newest commit first, as git's revision walk goes. */
+/**
+ * A max-heap on commit time: the newest commit first, as git's revision walk goes. On equal
+ * times an uninteresting entry comes first, so "the client has it" spreads before we send.
+ */
 class DateQueue {
   private readonly items: Array<{ c: CommitInfo; bad: boolean }> = [];
+  /** entries pushed as interesting and not yet popped */
+  good = 0;
   get size(): number {
     return this.items.length;
+  }
+  private before(x: { c: CommitInfo; bad: boolean }, y: { c: CommitInfo; bad: boolean }): boolean {
+    return x.c.time > y.c.time || (x.c.time === y.c.time && x.bad && !y.bad);
+  }
+  peek(): { c: CommitInfo; bad: boolean } {
+    return this.items[0];
   }
   push(c: CommitInfo, bad: boolean): void {
     const a = this.items;
     a.push({ c, bad });
+    if (!bad) this.good++;
     for (let i = a.length - 1; i > 0; ) {
       const p = (i - 1) >> 1;
-      if (a[p].c.time >= a[i].c.time) break;
+      if (!this.before(a[i], a[p])) break;
       [a[p], a[i]] = [a[i], a[p]];
       i = p;
     }
@@ -87,19 +99,20 @@ class DateQueue {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < a.length && a[l].c.time > a[m].c.time) m = l;
-        if (r < a.length && a[r].c.time > a[m].c.time) m = r;
+        if (l < a.length && this.before(a[l], a[m])) m = l;
+        if (r < a.length && this.before(a[r], a[m])) m = r;
         if (m === i) break;
         [a[m], a[i]] = [a[i], a[m]];
         i = m;
       }
     }
+    if (!top.bad) this.good--;
     return top;
   }
-  allBad(): boolean {
-    return this.items.every((x) => x.bad);
-  }
 }
+
+/** Clock skew we tolerate: uninteresting commits keep spreading this far below the oldest sent one. */
+const SLOP_SECONDS = 24 * 3600;
 
 export interface CommitSelection {
   /** commits to send, newest first */
@@ -138,7 +151,11 @@ export function selectCommits(
       q.push(c, false);
     }
   }
-  while (q.size > 0 && !q.allBad()) {
+  let oldestSent = Infinity;
+  while (q.size > 0) {
+    // only uninteresting commits left: they can still reach (and take back) commits we chose
+    // to send, until they are older than all of those by more than the skew we tolerate
+    if (q.good === 0 && (send.length === 0 || q.peek().c.time < oldestSent - SLOP_SECONDS)) break;
     const { c } = q.pop();
     const bad = state.get(c.oid) === 'bad';
     if (bad) {
@@ -155,6 +172,7 @@ export function selectCommits(
     if (opts.excluded?.has(c.oid)) continue;
     if (opts.excludeSince !== undefined && c.time < opts.excludeSince) continue;
     send.push(c);
+    if (c.time < oldestSent) oldestSent = c.time;
     if (opts.wantCut?.has(c.oid)) continue;
     for (const p of c.parents) {
       const s = state.get(p);
