@@ -7,6 +7,7 @@ import { parseCommitLinks } from '../wasm.js';
 import type { ObjectFinder } from '../core/object/finder.js';
 import { oidFromHex, oidToHex } from '../core/oid.js';
 import { parseTag } from '../core/object/tag.js';
+import { Heap } from '../core/heap.js';
 
 export interface CommitInfo {
   oid: string;
@@ -62,50 +63,27 @@ export class CommitGraph {
 }
 
 /**
- * A max-heap on commit time: the newest commit first, as git's revision walk goes. On equal
- * times an uninteresting entry comes first, so "the client has it" spreads before we send.
+ * Newest commit first, as git's revision walk goes. On equal times an uninteresting entry
+ * comes first, so "the client has it" spreads before we send. `good` counts entries pushed
+ * as interesting and not yet popped.
  */
 class DateQueue {
-  private readonly items: Array<{ c: CommitInfo; bad: boolean }> = [];
-  /** entries pushed as interesting and not yet popped */
+  private readonly heap = new Heap<{ c: CommitInfo; bad: boolean }>(
+    (x, y) => x.c.time > y.c.time || (x.c.time === y.c.time && x.bad && !y.bad),
+  );
   good = 0;
   get size(): number {
-    return this.items.length;
-  }
-  private before(x: { c: CommitInfo; bad: boolean }, y: { c: CommitInfo; bad: boolean }): boolean {
-    return x.c.time > y.c.time || (x.c.time === y.c.time && x.bad && !y.bad);
+    return this.heap.size;
   }
   peek(): { c: CommitInfo; bad: boolean } {
-    return this.items[0];
+    return this.heap.peek();
   }
   push(c: CommitInfo, bad: boolean): void {
-    const a = this.items;
-    a.push({ c, bad });
     if (!bad) this.good++;
-    for (let i = a.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (!this.before(a[i], a[p])) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
+    this.heap.push({ c, bad });
   }
   pop(): { c: CommitInfo; bad: boolean } {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.before(a[l], a[m])) m = l;
-        if (r < a.length && this.before(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
+    const top = this.heap.pop();
     if (!top.bad) this.good--;
     return top;
   }

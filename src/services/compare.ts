@@ -12,6 +12,7 @@
  * first out (as git's prio_queue does) and an excluded commit excludes its already-walked
  * ancestors at once (git's mark_parents_uninteresting).
  */
+import { Heap } from '../core/heap.js';
 import { diffTreePair, DEFAULT_LIMITS, type DiffOptions, type DiffResult } from '../core/diff/file-diff.js';
 import { mergeCheck, type MergeConflict } from '../core/diff/merge-check.js';
 import { GitwellError } from '../core/errors.js';
@@ -53,48 +54,20 @@ export function diff(store: Store, repo: RepoRecord, baseRev: string, headRev: s
 // --- history: merge bases and rev-list, on CommitGraph's parsed-commit cache --------------
 
 /** A max-heap on commit time; among equal times, first in first out (git's prio_queue). */
-class CommitQueue {
-  private readonly items: Array<{ c: CommitInfo; seq: number }> = [];
+class CommitQueue implements Iterable<CommitInfo> {
   private seq = 0;
+  private readonly heap = new Heap<{ c: CommitInfo; seq: number }>((a, b) => a.c.time > b.c.time || (a.c.time === b.c.time && a.seq < b.seq));
   get size(): number {
-    return this.items.length;
+    return this.heap.size;
   }
   *[Symbol.iterator](): Iterator<CommitInfo> {
-    for (const x of this.items) yield x.c;
-  }
-  private before(i: number, j: number): boolean {
-    const a = this.items[i];
-    const b = this.items[j];
-    return a.c.time > b.c.time || (a.c.time === b.c.time && a.seq < b.seq);
+    for (const x of this.heap) yield x.c;
   }
   push(c: CommitInfo): void {
-    const a = this.items;
-    a.push({ c, seq: this.seq++ });
-    for (let i = a.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (!this.before(i, p)) break;
-      [a[p], a[i]] = [a[i], a[p]];
-      i = p;
-    }
+    this.heap.push({ c, seq: this.seq++ });
   }
   pop(): CommitInfo {
-    const a = this.items;
-    const top = a[0];
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.before(l, m)) m = l;
-        if (r < a.length && this.before(r, m)) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i], a[m]];
-        i = m;
-      }
-    }
-    return top.c;
+    return this.heap.pop().c;
   }
 }
 
