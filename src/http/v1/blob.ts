@@ -83,7 +83,9 @@ export function raw(ctx: Context): HttpReply {
   if (matches(ctx.req, sha)) return notModified(etag, cache);
   const o = ctx.store.viewObject(entry.oid);
   if (!o || o.type !== 3) throw notFound('blob', { sha });
-  const data = o.data;
+  // the view is valid only until the next store read, and the reply is written after this
+  // handler returns (other requests may read in between): one copy makes it ours
+  const data = Buffer.from(o.data);
   const headers: Record<string, string> = {
     'content-type': contentType(path, data),
     etag,
