@@ -1,43 +1,108 @@
-// All benchmarks in sequence: generate (or reuse) the repo, pack ingest, smart HTTP.
+// All benchmarks in sequence: generate (or reuse) the repo, pack ingest, smart HTTP, the REST
+// /v1 read path under load, line diff.
 //
 //   npm run bench                                   full run (~5,000 commits, ≥50,000 objects)
-//   GITWELL_BENCH_SCALE=0.1 npm run bench           quick smoke run
-//   GITWELL_BENCH_ONLY=ingest|clone                 one part only
+//   GITWELL_BENCH_SCALE=0.1 npm run bench           quick smoke run (scales ingest and clone only)
+//   GITWELL_BENCH_ONLY=ingest|clone|http|myers      one part only (or several: http,myers)
 //
 // Every figure for gitwell is printed beside the peer's from the same run, and the raw
 // samples are written to bench/.work/results-<scale>.json.
+import { existsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchClone, formatClone, type CloneReport } from './clone.js';
-import { describeRepo, ensureRepo } from './gen-repo.js';
+import { describeRepo, ensureRepo, type RepoInfo } from './gen-repo.js';
 import { benchIngest, formatIngest, type IngestReport } from './ingest.js';
 import { SCALE, WORK, gitEnv } from './lib/env.js';
-import { check } from './lib/proc.js';
+import { check, run } from './lib/proc.js';
+import { fixed } from './lib/stats.js';
+import { benchV1Http, formatV1Http, v1HttpFailed, type V1HttpReport } from './v1-http.js';
 
-const only = process.env.GITWELL_BENCH_ONLY;
+const PARTS = ['ingest', 'clone', 'http', 'myers'] as const;
+type Part = (typeof PARTS)[number];
+const only = selectParts(process.env.GITWELL_BENCH_ONLY);
+const t0 = performance.now();
+
 const gitVersion = (await check('git', ['--version'], { env: gitEnv() })).stdout.trim();
 console.log(`gitwell benchmarks — node ${process.version}, ${gitVersion}, ${cpus().length} cpus ` +
   `(${cpus()[0]?.model ?? '?'}), ${Math.round(totalmem() / 2 ** 30)} GiB, scale ${SCALE}, ${load()}\n`);
 
-const info = await ensureRepo();
-console.log(describeRepo(info) + '\n');
+let info: RepoInfo | undefined;
+if (only.has('ingest') || only.has('clone')) {
+  info = await ensureRepo();
+  console.log(describeRepo(info) + '\n');
+}
 
 let ingest: IngestReport | undefined;
 let clone: CloneReport | undefined;
-if (!only || only === 'ingest') {
+let v1Http: V1HttpReport | undefined;
+let myers: MyersOutcome | undefined;
+if (info && only.has('ingest')) {
   ingest = await benchIngest(info);
   console.log(formatIngest(ingest) + '\n');
 }
-if (!only || only === 'clone') {
+if (info && only.has('clone')) {
   clone = await benchClone(info);
   console.log(formatClone(clone) + '\n');
 }
+if (only.has('http')) {
+  v1Http = await benchV1Http();
+  console.log(formatV1Http(v1Http) + '\n');
+  if (v1HttpFailed(v1Http)) process.exitCode = 1;
+}
+if (only.has('myers')) {
+  myers = await benchMyersChild();
+  console.log((myers.text ?? `line diff (bench/myers.ts): skipped — ${myers.skipped}`) + '\n');
+}
 
 const out = path.join(WORK, `results-s${SCALE}.json`);
-writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), node: process.version, git: gitVersion, repo: info, ingest, clone }, null, 2) + '\n');
-console.log(`raw samples: ${path.relative(process.cwd(), out)}; ${load()} (other work on the machine makes every figure noisier)`);
+writeFileSync(out, JSON.stringify({
+  at: new Date().toISOString(), node: process.version, git: gitVersion, repo: info, ingest, clone, v1Http,
+  myers: myers && { rows: myers.rows, skipped: myers.skipped },
+}, null, 2) + '\n');
+console.log(`raw samples: ${path.relative(process.cwd(), out)}; ${fixed((performance.now() - t0) / 1000, 0)} s in all; ` +
+  `${load()} (other work on the machine makes every figure noisier)`);
+if (process.exitCode) console.log('FAILED: a case did not pass its checks (see above)');
 
 function load(): string {
   return `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+}
+
+function selectParts(raw: string | undefined): Set<Part> {
+  if (!raw) return new Set(PARTS);
+  const names = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = names.filter((n) => !(PARTS as readonly string[]).includes(n));
+  if (bad.length || names.length === 0) throw new Error(`GITWELL_BENCH_ONLY: expected ${PARTS.join(', ')} (comma-separated), got ${JSON.stringify(raw)}`);
+  return new Set(names as Part[]);
+}
+
+interface MyersOutcome { text?: string; rows?: unknown; skipped?: string }
+
+/**
+ * bench/myers.ts (WASM Myers vs jsdiff and fast-myers-diff) in a fresh Node process: a clean
+ * heap for a micro-benchmark after the heavy parts, and a crash there does not end the run.
+ * Loaded by URL at run time, so this file builds whether or not myers.ts exists or builds.
+ */
+async function benchMyersChild(): Promise<MyersOutcome> {
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'myers.js');
+  if (!existsSync(file)) return { skipped: `${path.relative(process.cwd(), file)} is missing (bench/myers.ts absent or not built)` };
+  // argv[1] is a file: URL, so myers.js's own "am I the entry point" test stays false
+  const script = `
+    const m = await import(process.argv[1]);
+    if (typeof m.benchMyers !== 'function' || typeof m.formatMyers !== 'function') throw new Error('myers.js exports no benchMyers/formatMyers');
+    const rows = await m.benchMyers();
+    process.stdout.write('MYERS_JSON ' + JSON.stringify({ text: m.formatMyers(rows), rows }) + '\\n');`;
+  try {
+    const r = await run(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(file).href], { timeoutMs: 300_000 });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('MYERS_JSON '));
+    if (r.code !== 0 || !line) {
+      const why = (r.stderr.trim().split('\n').find((l) => /Error/.test(l)) ?? r.stderr.trim().split('\n').pop() ?? '').slice(0, 300);
+      return { skipped: `it exited ${r.code ?? 'on a signal (killed after 300 s?)'}: ${why}` };
+    }
+    return JSON.parse(line.slice('MYERS_JSON '.length)) as MyersOutcome;
+  } catch (err) {
+    return { skipped: String(err) };
+  }
 }
