@@ -10,6 +10,8 @@ export const ConfigSchema = z.object({
   maxPushBytes: z.coerce.number().int().positive(),
   /** largest upload-pack request (wants and haves), after gunzip */
   maxUploadRequestBytes: z.coerce.number().int().positive(),
+  /** whole-clone packs kept on disk (0 turns the cache off) */
+  packCacheBytes: z.coerce.number().int().min(0),
   /** REST /v1: largest JSON request body */
   v1MaxBodyBytes: z.coerce.number().int().positive(),
   /** REST /v1 commits: most changes in one commit, largest file written */
@@ -40,6 +42,7 @@ export function loadConfig(flags: Partial<Record<keyof Config, string | number |
     port: pick('port', 'GITWELL_PORT', 8080),
     maxPushBytes: pick('maxPushBytes', 'GITWELL_MAX_PUSH_BYTES', 2 * 1024 ** 3),
     maxUploadRequestBytes: pick('maxUploadRequestBytes', 'GITWELL_MAX_UPLOAD_REQUEST_BYTES', 64 * 1024 ** 2),
+    packCacheBytes: pick('packCacheBytes', 'GITWELL_PACK_CACHE_BYTES', 1024 ** 3),
     v1MaxBodyBytes: pick('v1MaxBodyBytes', 'GITWELL_V1_MAX_BODY_BYTES', 64 * 1024 ** 2),
     commitMaxFiles: pick('commitMaxFiles', 'GITWELL_COMMIT_MAX_FILES', 1000),
     commitMaxFileBytes: pick('commitMaxFileBytes', 'GITWELL_COMMIT_MAX_FILE_BYTES', 10 * 1024 ** 2),

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { GitwellError } from '../core/errors.js';
 import type { Store } from '../../storage/index.js';
 import type { Config } from '../config.js';
+import type { PackCache } from '../services/pack-cache.js';
 import { coregitErrorBody, opencodehubErrorBody, STATUS, toGitwellError } from './errors.js';
 import { Router, type Dialect, type Route } from './router.js';
 import type { AppHandler, HttpReply } from './uws.js';
@@ -20,7 +21,7 @@ function errorReply(e: unknown, dialect: Dialect, requestId: string): HttpReply 
 const ID_PREFIX = randomBytes(4).toString('hex');
 let idCounter = 0;
 
-export function createApp(store: Store, config: Config, routes: Route[]): AppHandler {
+export function createApp(store: Store, config: Config, routes: Route[], packCache?: PackCache): AppHandler {
   const router = new Router(routes);
   return async (req) => {
     const given = req.headers['x-request-id'];
@@ -35,7 +36,7 @@ export function createApp(store: Store, config: Config, routes: Route[]): AppHan
       if (m.allowed.length) reply.status = 405;
     } else {
       try {
-        reply = await m.route.handler({ store, config, req, requestId, params: m.params });
+        reply = await m.route.handler({ store, config, req, requestId, params: m.params, packCache });
       } catch (e) {
         reply = errorReply(e, m.route.dialect, requestId);
       }

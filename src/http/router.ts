@@ -4,6 +4,7 @@
  */
 import type { Store } from '../../storage/index.js';
 import type { Config } from '../config.js';
+import type { PackCache } from '../services/pack-cache.js';
 import type { HttpReply, HttpRequest } from './uws.js';
 
 export type Dialect = 'git' | 'v1' | 'api' | 'plain';
@@ -14,6 +15,8 @@ export interface Context {
   req: HttpRequest;
   requestId: string;
   params: Record<string, string>;
+  /** whole-clone packs on disk, when enabled */
+  packCache?: PackCache;
 }
 
 export interface Route {

@@ -18,6 +18,6 @@ export const routes: Route[] = [
     method: '*',
     path: GIT_PATH,
     dialect: 'git',
-    handler: (ctx) => handleGit(ctx.store, ctx.config, ctx.req, GIT_PATH.exec(ctx.req.path)!),
+    handler: (ctx) => handleGit(ctx.store, ctx.config, ctx.req, GIT_PATH.exec(ctx.req.path)!, ctx.packCache),
   },
 ];

@@ -141,6 +141,20 @@ async function send(res: HttpResponse, state: ResState, reply: HttpReply): Promi
     return;
   }
   let headWritten = false;
+  // one writable handler for the whole reply, set before the first write: a handler set after
+  // a write that reported back-pressure can miss the drain (seen: clones stalled for good)
+  let wake: ((drained: boolean) => void) | null = null;
+  res.onWritable(() => {
+    const w = wake;
+    wake = null;
+    w?.(true);
+    return true;
+  });
+  state.onAbort = () => {
+    const w = wake;
+    wake = null;
+    w?.(true);
+  };
   try {
     for await (const chunk of reply.stream) {
       if (state.aborted) return;
@@ -156,16 +170,14 @@ async function send(res: HttpResponse, state: ResState, reply: HttpReply): Promi
         // a client that stops reading for WRITE_STALL_MS loses its connection, so a stalled
         // reader cannot pin a streaming reply (and what it holds) forever
         const drained = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(false), WRITE_STALL_MS);
-          state.onAbort = () => {
+          const timer = setTimeout(() => {
+            wake = null;
+            resolve(false);
+          }, WRITE_STALL_MS);
+          wake = (d) => {
             clearTimeout(timer);
-            resolve(true);
+            resolve(d);
           };
-          res.onWritable(() => {
-            clearTimeout(timer);
-            resolve(true);
-            return true;
-          });
         });
         if (!drained && !state.aborted) {
           res.close();

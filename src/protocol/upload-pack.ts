@@ -16,6 +16,7 @@ import { CommitGraph, selectCommits, shallowByDepth, shallowByExclusion } from '
 import { uploadPackCapsV0, V2_CAPS } from './capabilities.js';
 import { DELIM, FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
 import { parseFilter, type Filter } from './filter.js';
+import { PackCache, type CacheWriter } from '../services/pack-cache.js';
 
 export interface FetchRequest {
   wants: string[];
@@ -230,17 +231,14 @@ function planPack(store: Store, repo: RepoRecord, req: FetchRequest, common: str
 }
 
 /**
- * Streams the pack for a plan, side-band framed when `band` is set. An object that came in a
- * pushed pack goes out as it came (its zlib stream, and its delta when the base goes out too);
- * others are deflated here. Reused deltas must point to a shallower entry, so no chain can loop.
+ * The bytes of the pack for a plan. An object that came in a pushed pack goes out as it came
+ * (its zlib stream, and its delta when the base goes out too); others are deflated here.
+ * Reused deltas must point to a shallower entry, so no chain can loop.
  */
-async function* streamPack(store: Store, plan: Plan, band: boolean, progress: boolean): AsyncGenerator<Buffer> {
-  const frame = (b: Buffer) => (band ? Buffer.concat(sideband(1, b)) : b);
-  if (band && progress) yield Buffer.concat(sideband(2, Buffer.from(`Enumerating objects: ${plan.count}, done.\n`)));
+async function* packBytes(store: Store, plan: Plan): AsyncGenerator<Buffer> {
   const sending = new Set<string>();
   for (let i = 0; i < plan.count; i++) sending.add(plan.objects.toString('latin1', i * 20, i * 20 + 20));
   const w = new PackWriter(plan.count);
-  let reusedDeltas = 0;
   for (let i = 0; i < plan.count; i++) {
     const oid = plan.objects.subarray(i * 20, i * 20 + 20);
     // views are valid until the next store read: use them before reading again
@@ -251,16 +249,69 @@ async function* streamPack(store: Store, plan: Plan, band: boolean, progress: bo
     } else if (p && p.base && sending.has(p.base.toString('latin1')) && store.packedDepth(Buffer.from(p.base)) < p.depth) {
       const again = store.viewPacked(oid)!;
       chunk = w.addEntry(again.type, again.size, again.base, again.z);
-      reusedDeltas++;
     } else {
       const o = store.viewObject(oid);
       if (!o) throw new GitwellError('INTERNAL_ERROR', 'object vanished while packing');
       chunk = w.add(o.type, o.data);
     }
-    if (chunk) yield frame(chunk);
+    if (chunk) yield chunk;
   }
-  yield frame(w.finish());
-  if (band && progress) yield Buffer.concat(sideband(2, Buffer.from(`Total ${plan.count} (delta ${reusedDeltas}), reused ${plan.count} (delta ${reusedDeltas}), pack-reused 0\n`)));
+  yield w.finish();
+}
+
+/** Copies a stream into the cache as it passes; the cache keeps it only if it ran to the end. */
+async function* tee(src: AsyncIterable<Buffer>, sink: CacheWriter): AsyncGenerator<Buffer> {
+  let done = false;
+  try {
+    for await (const chunk of src) {
+      sink.write(chunk);
+      yield chunk;
+    }
+    done = true;
+  } finally {
+    if (done) sink.commit();
+    else sink.abort();
+  }
+}
+
+/** Smaller packs are quicker to make than to look up. */
+const CACHE_MIN_OBJECTS = 1000;
+
+export interface PackPlan {
+  shallowLines: string[];
+  count: number;
+  bytes: AsyncIterable<Buffer>;
+}
+
+/**
+ * What to send: the shallow lines and the pack. A clone (no haves, no shallow, no deepen) is
+ * served from the pack cache when it can be: what a set of wants reaches never changes.
+ */
+export function preparePack(store: Store, repo: RepoRecord, req: FetchRequest, common: string[], cache?: PackCache): PackPlan {
+  const cacheable = cache && common.length === 0 && req.shallows.length === 0 && req.depth === 0 && req.deepenSince === null && req.deepenNot.length === 0;
+  let key = '';
+  if (cacheable) {
+    const parts = [`repo ${repo.id}`, `filter ${req.filter?.spec ?? ''}`, ...[...new Set(req.wants)].sort()];
+    // include-tag adds the repo's tags that point into the pack: the tags are part of the key
+    if (req.caps.has('include-tag')) for (const r of store.listRefs(repo.id, 'refs/tags/')) parts.push(`${r.name} ${r.oid}`);
+    key = PackCache.key(parts);
+    const hit = cache.open(key);
+    if (hit) return { shallowLines: [], count: hit.count, bytes: hit.chunks };
+  }
+  const plan = planPack(store, repo, req, common);
+  const bytes = packBytes(store, plan);
+  return {
+    shallowLines: plan.shallowLines,
+    count: plan.count,
+    bytes: cacheable && plan.count >= CACHE_MIN_OBJECTS ? tee(bytes, cache.create(key)) : bytes,
+  };
+}
+
+/** The pack framed for the wire: side-band channel 1 when `band`, progress on channel 2. */
+async function* framePack(pack: PackPlan, band: boolean, progress: boolean): AsyncGenerator<Buffer> {
+  if (band && progress) yield Buffer.concat(sideband(2, Buffer.from(`Enumerating objects: ${pack.count}, done.\n`)));
+  for await (const chunk of pack.bytes) yield band ? Buffer.concat(sideband(1, chunk)) : chunk;
+  if (band && progress) yield Buffer.concat(sideband(2, Buffer.from(`Total ${pack.count}, reused ${pack.count}\n`)));
 }
 
 function errPkt(e: unknown): Buffer {
@@ -291,7 +342,7 @@ function readyToGiveUp(store: Store, repo: RepoRecord, wants: string[], common: 
 }
 
 /** Protocol v0/v1 upload-pack request. */
-export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer): AsyncGenerator<Buffer> {
+export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer, cache?: PackCache): AsyncGenerator<Buffer> {
   const r = new PktReader(body);
   const req = emptyRequest();
   let first = true;
@@ -337,17 +388,22 @@ export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer
   const multiAck = req.caps.has('multi_ack_detailed') ? 2 : req.caps.has('multi_ack') ? 1 : 0;
   const band = req.caps.has('side-band-64k') || req.caps.has('side-band');
   const common = commonHaves(store, repo, req.haves);
-  let plan: Plan;
   const out: Buffer[] = [];
   const deepening = req.depth > 0 || req.deepenSince !== null || req.deepenNot.length > 0;
-  try {
-    plan = planPack(store, repo, req, common);
-  } catch (e) {
-    yield errPkt(e);
-    return;
+  // the pack is planned only when it (or its shallow list) is about to be sent
+  let pack: PackPlan | null = null;
+  const ready = negotiating && !req.done && multiAck === 2 && readyToGiveUp(store, repo, req.wants, common);
+  const willSend = negotiating && (req.done || (ready && req.caps.has('no-done')));
+  if (deepening || willSend) {
+    try {
+      pack = preparePack(store, repo, req, common, willSend ? cache : undefined);
+    } catch (e) {
+      yield errPkt(e);
+      return;
+    }
   }
   if (deepening) {
-    for (const l of plan.shallowLines) out.push(pkt(`${l}\n`));
+    for (const l of pack!.shallowLines) out.push(pkt(`${l}\n`));
     out.push(FLUSH);
   }
   if (!negotiating) {
@@ -360,7 +416,6 @@ export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer
       if (multiAck === 2) out.push(pkt(`ACK ${c} common\n`));
       else if (multiAck === 1) out.push(pkt(`ACK ${c} continue\n`));
     }
-    const ready = multiAck === 2 && readyToGiveUp(store, repo, req.wants, common);
     if (ready) out.push(pkt(`ACK ${last} ready\n`));
     out.push(pkt('NAK\n'));
     if (!(ready && req.caps.has('no-done'))) {
@@ -372,12 +427,12 @@ export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer
     out.push(pkt(common.length > 0 && multiAck ? `ACK ${common[common.length - 1]}\n` : common.length > 0 ? `ACK ${common[0]}\n` : 'NAK\n'));
   }
   yield Buffer.concat(out);
-  yield* streamPack(store, plan, band, !req.caps.has('no-progress'));
+  yield* framePack(pack!, band, !req.caps.has('no-progress'));
   if (band) yield FLUSH;
 }
 
 /** Protocol v2: one command per request (ls-refs or fetch). */
-export async function* uploadPackV2(store: Store, repo: RepoRecord, body: Buffer): AsyncGenerator<Buffer> {
+export async function* uploadPackV2(store: Store, repo: RepoRecord, body: Buffer, cache?: PackCache): AsyncGenerator<Buffer> {
   const r = new PktReader(body);
   let command = '';
   const args: string[] = [];
@@ -435,21 +490,21 @@ export async function* uploadPackV2(store: Store, repo: RepoRecord, body: Buffer
     }
     out.push(pkt('ready\n'), DELIM);
   }
-  let plan: Plan;
+  let pack: PackPlan;
   try {
-    plan = planPack(store, repo, req, common);
+    pack = preparePack(store, repo, req, common, cache);
   } catch (e) {
     yield errPkt(e);
     return;
   }
   if (req.depth > 0 || req.deepenSince !== null || req.deepenNot.length > 0) {
     out.push(pkt('shallow-info\n'));
-    for (const l of plan.shallowLines) out.push(pkt(`${l}\n`));
+    for (const l of pack.shallowLines) out.push(pkt(`${l}\n`));
     out.push(DELIM);
   }
   out.push(pkt('packfile\n'));
   yield Buffer.concat(out);
-  yield* streamPack(store, plan, true, !req.caps.has('no-progress'));
+  yield* framePack(pack, true, !req.caps.has('no-progress'));
   yield FLUSH;
 }
 

@@ -18,6 +18,7 @@ import { ZERO_OID } from '../../core/oid.js';
 import type { HttpReply, HttpRequest } from '../uws.js';
 import { STATUS, toGitwellError } from '../errors.js';
 import type { Config } from '../../config.js';
+import type { PackCache } from '../../services/pack-cache.js';
 
 export const GIT_PATH = /^\/([a-z0-9-]+)\/(?:([a-z0-9-]+)\/)?([a-z0-9._-]+?)(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
@@ -64,7 +65,7 @@ async function requestBody(req: HttpRequest, limit: number): Promise<Buffer> {
   }
 }
 
-export async function handleGit(store: Store, config: Config, req: HttpRequest, m: RegExpExecArray): Promise<HttpReply> {
+export async function handleGit(store: Store, config: Config, req: HttpRequest, m: RegExpExecArray, cache?: PackCache): Promise<HttpReply> {
   const action = m[4];
   try {
     if (action === 'info/refs') {
@@ -84,7 +85,7 @@ export async function handleGit(store: Store, config: Config, req: HttpRequest, 
     if (action === 'git-upload-pack') {
       const repo = resolveRepo(store, req, m, 'read');
       const body = await requestBody(req, config.maxUploadRequestBytes);
-      const stream = isV2(req) ? uploadPackV2(store, repo, body) : uploadPackV0(store, repo, body);
+      const stream = isV2(req) ? uploadPackV2(store, repo, body, cache) : uploadPackV0(store, repo, body, cache);
       return { status: 200, headers: { 'content-type': 'application/x-git-upload-pack-result', 'cache-control': 'no-cache' }, stream };
     }
     const repo = resolveRepo(store, req, m, 'write');
