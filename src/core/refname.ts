@@ -3,12 +3,17 @@
  *  - at least two components ("refs/heads/x"), none empty, none starting with "." or ending in ".lock"
  *  - no "..", no "@{", no control characters, SP, "~", "^", ":", "?", "*", "[", "\"
  *  - does not start or end with "/", does not end with ".", is not "@"
+ *  - (ours) at most 1024 bytes
  */
 const BAD_CHAR = /[\x00-\x20\x7f~^:?*[\\]/;
 
 /** Returns null when `name` is a valid ref name, else why not. */
+/** Longer names are refused: they would not fit an LMDB key, and no real ref needs them. */
+export const MAX_REF_NAME_BYTES = 1024;
+
 export function checkRefName(name: string): string | null {
   if (name.length === 0) return 'empty ref name';
+  if (Buffer.byteLength(name) > MAX_REF_NAME_BYTES) return `ref name longer than ${MAX_REF_NAME_BYTES} bytes`;
   if (name === '@') return 'ref name "@" is not allowed';
   if (BAD_CHAR.test(name)) return 'ref name contains a forbidden character';
   if (name.includes('..')) return 'ref name contains ".."';
