@@ -1,7 +1,8 @@
 /** Starts gitwell: the store, the routes, the HTTP front end. */
 import path from 'node:path';
 import { openStore, type Store } from '../storage/index.js';
-import { PackCache } from './services/pack-cache.js';
+import { PackCache, processAlive } from './services/pack-cache.js';
+import { removeDeadSpools } from './services/spool.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { routes } from './http/routes.js';
@@ -16,6 +17,7 @@ export interface Server {
 
 export async function startServer(config: Config): Promise<Server> {
   const store = openStore(config.dataDir);
+  removeDeadSpools(processAlive);
   const packCache = config.packCacheBytes > 0 ? new PackCache(path.join(config.dataDir, 'cache', 'packs'), config.packCacheBytes) : undefined;
   const listening = await listen(config.host, config.port, createApp(store, config, routes, packCache));
   return {

@@ -343,6 +343,11 @@ function readyToGiveUp(store: Store, repo: RepoRecord, wants: string[], common: 
 
 /** Protocol v0/v1 upload-pack request. */
 export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer, cache?: PackCache): AsyncGenerator<Buffer> {
+  if (body.length === 0) {
+    // git's upload-pack dies at EOF before a flush: an empty request is an error, not a no-op
+    yield pkt('ERR upload-pack: empty request\n');
+    return;
+  }
   const r = new PktReader(body);
   const req = emptyRequest();
   let first = true;

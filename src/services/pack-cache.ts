@@ -11,6 +11,16 @@ import path from 'node:path';
 
 const CHUNK = 256 * 1024;
 
+export function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export interface CacheWriter {
   write(chunk: Buffer): void;
   commit(): void;
@@ -23,6 +33,11 @@ export class PackCache {
     private readonly maxBytes: number,
   ) {
     fs.mkdirSync(dir, { recursive: true });
+    // half-written packs of processes that died mid-clone
+    for (const f of fs.readdirSync(dir)) {
+      const m = /\.(\d+)\.\w+\.tmp$/.exec(f);
+      if (m && !processAlive(Number(m[1]))) fs.rmSync(path.join(dir, f), { force: true });
+    }
   }
 
   static key(parts: string[]): string {
@@ -79,6 +94,8 @@ export class PackCache {
         fs.writeSync(fd, chunk);
       },
       commit: () => {
+        // on disk before it has its name: a power cut must not leave a short pack to serve
+        fs.fsyncSync(fd);
         close();
         fs.renameSync(tmp, final);
         this.evict();

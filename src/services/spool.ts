@@ -70,3 +70,18 @@ export class Spool {
     fs.rm(this.path, { force: true }, () => {});
   }
 }
+
+/** Removes spool files left by processes that died mid-push (kill -9, power cut). */
+export function removeDeadSpools(alive: (pid: number) => boolean): void {
+  const dir = os.tmpdir();
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const f of names) {
+    const m = /^gitwell-spool-(\d+)-/.exec(f);
+    if (m && !alive(Number(m[1]))) fs.rmSync(path.join(dir, f), { force: true });
+  }
+}
