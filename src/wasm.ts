@@ -59,6 +59,11 @@ interface CoreExports {
   myers(a: number, n: number, b: number, m: number, costLimit: number): number;
   myersResult(): number;
   myersWasLimited(): number;
+  internLines(pa: number, la: number, pb: number, lb: number, seedLo: number, seedHi: number): number;
+  internResult(): number;
+  internCountA(): number;
+  internCountB(): number;
+  internDistinctCount(): number;
 }
 
 function locate(): URL {
@@ -424,6 +429,53 @@ export function myersDiff(a: Int32Array, b: Int32Array, costLimit?: number): { h
     return { hunks, limited: core.myersWasLimited() !== 0 };
   } finally {
     if (h) core.free(h);
+    core.free(p);
+  }
+}
+
+// --- line interning -----------------------------------------------------------------------
+
+export interface InternedLines {
+  /** line i of a is a[aStarts[i], aStarts[i + 1]); aStarts.length = line count + 1 */
+  aStarts: Int32Array;
+  bStarts: Int32Array;
+  /** equal lines (byte for byte, LF included) of both sides have equal ids */
+  aIds: Int32Array;
+  bIds: Int32Array;
+  /** ids are 0 .. distinct - 1, in order of first occurrence (a's lines, then b's) */
+  distinct: number;
+}
+
+/**
+ * Splits both buffers into lines (up to and including LF; the last may lack it) and interns
+ * them in the WASM core: the same starts and the same ids as src/core/diff/lines.ts's
+ * LineInterner on (a, b). Hash matches are confirmed byte for byte; the hash is seeded per call.
+ */
+export function internLines(a: Uint8Array, b: Uint8Array): InternedLines {
+  const la = a.length, lb = b.length;
+  const offB = (la + 8 + 15) & ~15;
+  const p = alloc(offB + lb + 8);
+  let out = 0;
+  try {
+    const mm = mem();
+    mm.set(a, p);
+    mm.fill(0, p + la, p + offB);
+    mm.set(b, p + offB);
+    mm.fill(0, p + offB + lb, p + offB + lb + 8);
+    const seedLo = (Math.random() * 0x1_0000_0000) >>> 0;
+    const seedHi = (Math.random() * 0x1_0000_0000) >>> 0;
+    check(core.internLines(p, la, p + offB, lb, seedLo, seedHi));
+    out = core.internResult() >>> 0;
+    const na = core.internCountA(), nb = core.internCountB();
+    const all = new Int32Array(core.memory.buffer, out, 2 * (na + nb) + 2).slice();
+    let o = 0;
+    const aStarts = all.subarray(o, (o += na + 1));
+    const bStarts = all.subarray(o, (o += nb + 1));
+    const aIds = all.subarray(o, (o += na));
+    const bIds = all.subarray(o, (o += nb));
+    return { aStarts, bStarts, aIds, bIds, distinct: core.internDistinctCount() };
+  } finally {
+    if (out) core.free(out);
     core.free(p);
   }
 }

@@ -19,6 +19,7 @@ import {
   walkerKind as _walkerKind, walkerNext as _walkerNext, walkerVisit as _walkerVisit,
 } from './walk';
 import { myers as _myers, myersHunks, myersLimited } from './myers';
+import { internLines as _internLines, internA, internB, internDistinct, internOut } from './lines';
 
 // --- memory -----------------------------------------------------------------------------
 
@@ -89,3 +90,18 @@ export function walkerVisit(w: usize, type: i32, p: usize, len: usize): i32 { re
 export function myers(a: usize, n: i32, b: usize, m: i32, costLimit: i32): i32 { return _myers(a, n, b, m, costLimit); }
 export function myersResult(): usize { return myersHunks; }
 export function myersWasLimited(): bool { return myersLimited; }
+
+// --- line interning ---------------------------------------------------------------------
+
+/**
+ * Splits and interns two buffers (each followed by 8 readable bytes). 0 or -6; results via
+ * the getters below: startsA[na + 1], startsB[nb + 1], idsA[na], idsB[nb] as i32 at
+ * internResult() (caller frees).
+ */
+export function internLines(pa: usize, la: usize, pb: usize, lb: usize, seedLo: u32, seedHi: u32): i32 {
+  return _internLines(pa, la, pb, lb, seedLo, seedHi);
+}
+export function internResult(): usize { return internOut; }
+export function internCountA(): i32 { return internA; }
+export function internCountB(): i32 { return internB; }
+export function internDistinctCount(): i32 { return internDistinct; }

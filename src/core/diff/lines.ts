@@ -5,6 +5,7 @@
  *
  * Myers runs on interned ids: equal lines of both sides get the same Int32 id.
  */
+import { internLines } from '../../wasm.js';
 
 export interface Lines {
   /** the bytes the lines index into */
@@ -214,8 +215,21 @@ export interface InternedPair {
   distinct: number;
 }
 
-/** Splits and interns both sides of a pair. */
+/**
+ * Splits and interns both sides of a pair, in the WASM core (src/wasm.ts internLines): the
+ * same starts and ids as internPairJs, without a JS pass over the bytes.
+ */
 export function internPair(a: Uint8Array, b: Uint8Array): InternedPair {
+  const r = internLines(a, b);
+  const lines = (data: Uint8Array, starts: Int32Array): Lines => {
+    const len = data.length;
+    return { data, starts, count: starts.length - 1, noNewlineAtEnd: len > 0 && data[len - 1] !== LF };
+  };
+  return { a: lines(a, r.aStarts), b: lines(b, r.bStarts), aIds: r.aIds, bIds: r.bIds, distinct: r.distinct };
+}
+
+/** internPair in JS (LineInterner): the reference the WASM interner is tested against. */
+export function internPairJs(a: Uint8Array, b: Uint8Array): InternedPair {
   const interner = new LineInterner((a.length + b.length) >>> 5);
   const x = interner.add(a);
   const y = interner.add(b);
