@@ -235,25 +235,29 @@ function planPack(store: Store, repo: RepoRecord, req: FetchRequest, common: str
  * (its zlib stream, and its delta when the base goes out too); others are deflated here.
  * Reused deltas must point to a shallower entry, so no chain can loop.
  */
-async function* packBytes(store: Store, plan: Plan): AsyncGenerator<Buffer> {
-  const sending = new Set<string>();
-  for (let i = 0; i < plan.count; i++) sending.add(plan.objects.toString('latin1', i * 20, i * 20 + 20));
+async function* packBytes(store: Store, plan: Plan, ofsDelta: boolean): AsyncGenerator<Buffer> {
+  // where each object's entry starts once written (-1: going out, not written yet)
+  const offsets = new Map<string, number>();
+  for (let i = 0; i < plan.count; i++) offsets.set(plan.objects.toString('latin1', i * 20, i * 20 + 20), -1);
   const w = new PackWriter(plan.count);
   for (let i = 0; i < plan.count; i++) {
     const oid = plan.objects.subarray(i * 20, i * 20 + 20);
+    const start = w.written;
     // views are valid until the next store read: use them before reading again
     const p = store.viewPacked(oid);
+    const baseKey = p?.base?.toString('latin1');
     let chunk: Buffer | null;
     if (p && !p.base) {
       chunk = w.addEntry(p.type, p.size, null, p.z);
-    } else if (p && p.base && sending.has(p.base.toString('latin1')) && store.packedDepth(Buffer.from(p.base)) < p.depth) {
+    } else if (p && baseKey !== undefined && offsets.has(baseKey) && store.packedDepth(Buffer.from(p.base!)) < p.depth) {
       const again = store.viewPacked(oid)!;
-      chunk = w.addEntry(again.type, again.size, again.base, again.z);
+      chunk = w.addEntry(again.type, again.size, again.base, again.z, ofsDelta ? offsets.get(baseKey)! : -1);
     } else {
       const o = store.viewObject(oid);
       if (!o) throw new GitwellError('INTERNAL_ERROR', 'object vanished while packing');
       chunk = w.add(o.type, o.data);
     }
+    offsets.set(oid.toString('latin1'), start);
     if (chunk) yield chunk;
   }
   yield w.finish();
@@ -291,7 +295,7 @@ export function preparePack(store: Store, repo: RepoRecord, req: FetchRequest, c
   const cacheable = cache && common.length === 0 && req.shallows.length === 0 && req.depth === 0 && req.deepenSince === null && req.deepenNot.length === 0;
   let key = '';
   if (cacheable) {
-    const parts = [`repo ${repo.id}`, `filter ${req.filter?.spec ?? ''}`, ...[...new Set(req.wants)].sort()];
+    const parts = [`repo ${repo.id}`, `filter ${req.filter?.spec ?? ''}`, `ofs ${req.caps.has('ofs-delta')}`, ...[...new Set(req.wants)].sort()];
     // include-tag adds the repo's tags that point into the pack: the tags are part of the key
     if (req.caps.has('include-tag')) for (const r of store.listRefs(repo.id, 'refs/tags/')) parts.push(`${r.name} ${r.oid}`);
     key = PackCache.key(parts);
@@ -299,7 +303,7 @@ export function preparePack(store: Store, repo: RepoRecord, req: FetchRequest, c
     if (hit) return { shallowLines: [], count: hit.count, bytes: hit.chunks };
   }
   const plan = planPack(store, repo, req, common);
-  const bytes = packBytes(store, plan);
+  const bytes = packBytes(store, plan, req.caps.has('ofs-delta'));
   return {
     shallowLines: plan.shallowLines,
     count: plan.count,

@@ -5,7 +5,7 @@
  *   header: byte 1 = MSB | type(3 bits) | size(4 low bits); then MSB | 7 bits of size, little-endian
  * Entries are either whole objects (deflated here, or a zlib stream kept from the pack that
  * brought them) or REF_DELTAs reused from such a pack: header type 7, the base's 20-byte id,
- * then the zlib stream of the delta.
+ * then the zlib stream of the delta (or OFS_DELTAs, type 6, when the base is already written).
  */
 import { createHash, type Hash } from 'node:crypto';
 import zlib from 'node:zlib';
@@ -20,6 +20,21 @@ export function entryHeader(type: number, size: number): Buffer {
     rest = Math.floor(rest / 128);
   }
   bytes.push(b);
+  return Buffer.from(bytes);
+}
+
+/**
+ * The OFS_DELTA distance: big-endian 7-bit groups, MSB set on all but the last, and each
+ * group but the last stored minus one (so every distance has exactly one encoding).
+ */
+export function ofsVarint(distance: number): Buffer {
+  const bytes = [distance & 0x7f];
+  let n = Math.floor(distance / 128);
+  while (n > 0) {
+    n -= 1;
+    bytes.unshift(0x80 | (n & 0x7f));
+    n = Math.floor(n / 128);
+  }
   return Buffer.from(bytes);
 }
 
@@ -59,9 +74,17 @@ export class PackWriter {
     return this.pending >= this.chunkSize ? this.take() : null;
   }
 
-  /** Adds an entry whose zlib stream is already made: a whole object, or a delta on `base`. */
-  addEntry(type: number, size: number, base: Uint8Array | null, z: Uint8Array): Buffer | null {
-    if (base) {
+  /**
+   * Adds an entry whose zlib stream is already made: a whole object, or a delta on `base`.
+   * `baseOffset` (where the base's entry starts in this pack, if it is already written) makes
+   * it an OFS_DELTA, else it is a REF_DELTA naming the base.
+   */
+  addEntry(type: number, size: number, base: Uint8Array | null, z: Uint8Array, baseOffset = -1): Buffer | null {
+    if (base && baseOffset >= 0) {
+      const distance = this.written - baseOffset; // from this entry's first byte
+      this.push(entryHeader(6, size));
+      this.push(ofsVarint(distance));
+    } else if (base) {
       this.push(entryHeader(7, size));
       this.push(Buffer.from(base.subarray(0, 20)));
     } else {
