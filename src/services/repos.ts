@@ -12,6 +12,9 @@ export function checkSlug(kind: string, value: string): void {
   }
 }
 
+/** Words the /v1 paths use after a repo name: a repo or namespace named so would be ambiguous. */
+export const RESERVED_SLUGS = new Set(['branches', 'refs', 'tree', 'blob', 'raw', 'blobs', 'commits', 'diff', 'compare', 'merge', 'openapi', 'orgs', 'repos']);
+
 export interface CreateRepoInput {
   org: string;
   namespace?: string | null;
@@ -25,6 +28,9 @@ export function createRepo(store: Store, input: CreateRepoInput): RepoRecord {
   checkSlug('org', input.org);
   if (input.namespace) checkSlug('namespace', input.namespace);
   checkSlug('slug', input.slug);
+  for (const [field, value] of [['slug', input.slug], ['namespace', input.namespace]] as const) {
+    if (value && RESERVED_SLUGS.has(value)) throw new GitwellError('VALIDATION_ERROR', `"${value}" is a reserved word and cannot be a ${field}`, { field });
+  }
   const defaultBranch = input.defaultBranch ?? 'main';
   const why = checkBranchName(defaultBranch);
   if (why) throw new GitwellError('VALIDATION_ERROR', `default_branch: ${why}`, { field: 'default_branch' });

@@ -15,7 +15,6 @@ import { CreateRepoBody, ListReposQuery, UpdateRepoBody } from './schemas.js';
  * Words that follow a slug in /v1/repos/:slug/<word>/...: a repo (or a namespaced repo's
  * slug) named so would make /v1/repos/a/<word> ambiguous, so no repo may take them.
  */
-export const RESERVED_SLUGS = new Set(['branches', 'refs', 'tree', 'blob', 'raw', 'blobs', 'commits', 'diff', 'compare', 'merge', 'openapi', 'orgs', 'repos']);
 
 const cursorOf = (r: RepoRecord) => Buffer.from(`${r.namespace ?? ''}/${r.slug}`).toString('base64url');
 
@@ -42,7 +41,6 @@ function page(ctx: Context, all: RepoRecord[]): HttpReply {
 export async function create(ctx: Context): Promise<HttpReply> {
   const key = requireKey(ctx);
   const body = await parseBody(ctx, CreateRepoBody);
-  if (RESERVED_SLUGS.has(body.slug)) throw invalid(`"${body.slug}" is a reserved word and cannot be a slug`, { field: 'slug' });
   const why = checkBranchName(body.default_branch);
   if (why) throw invalid(`default_branch: ${why}`, { field: 'default_branch' });
   quotas(ctx.store, ctx.config).checkRepos(key.org);
