@@ -13,6 +13,7 @@
 import { GitwellError, notFound, unprocessable } from '../core/errors.js';
 import { isTreeMode, MODE_TREE } from '../core/object/tree.js';
 import { oidToHex, OID_HEX } from '../core/oid.js';
+import { parseCommitLinks } from '../wasm.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
 
 export interface Resolved {
@@ -90,6 +91,22 @@ function resolveOid(store: Store, oid: Buffer, ref: string | null, immutable: bo
 
 /** Resolves a revision with no path after it. */
 export function resolveRev(store: Store, repo: RepoRecord, rev: string): Resolved {
+  // git's ancestry suffixes: "main~2", "main^", "main^^" (first parents)
+  const m = /^(.+?)((?:~\d*|\^1?)+)$/.exec(rev);
+  if (m && !findRef(store, repo, rev)) {
+    let r = resolveRev(store, repo, m[1]);
+    for (const step of m[2].match(/~\d*|\^1?/g)!) {
+      const n = step.startsWith('~') ? (step.length > 1 ? Number(step.slice(1)) : 1) : 1;
+      for (let i = 0; i < n; i++) {
+        if (!r.commit) throw unprocessable('revision does not name a commit', { ref: rev });
+        const o = store.viewObject(r.commit);
+        const parent = o && o.type === 1 ? parseCommitLinks(o.data).parents[0] : undefined;
+        if (!parent) throw notFound('ref', { ref: rev });
+        r = resolveOid(store, Buffer.from(parent), null, r.immutable);
+      }
+    }
+    return r;
+  }
   if (isSha(rev)) {
     const oid = Buffer.from(rev, 'hex');
     if (!store.hasRepoObject(repo.id, oid)) throw notFound('commit', { sha: rev.toLowerCase() });
