@@ -17,19 +17,10 @@ import { diff as fastDiff } from 'fast-myers-diff';
 import { diffLines } from '../src/core/diff/myers.js';
 import { hunksText } from '../src/core/diff/patch.js';
 import { fixed, ratio, table } from './lib/stats.js';
+import { rng } from './lib/rng.js';
 
 const TIME_MS = Number(process.env.GITWELL_BENCH_MYERS_MS ?? 1000);
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Code-like lines: mostly distinct, with the blank lines and braces real code repeats. */
 function codeLines(r: () => number, n: number, tag: string): string[] {

@@ -24,22 +24,12 @@ import { lineMergeConflicts } from '../src/core/diff/three-way.js';
 import { mergeCheck } from '../src/core/diff/merge-check.js';
 import type { ObjectFinder } from '../src/core/object/finder.js';
 import { git, gitEnv, gitOk, removeTempDirs, tempDir } from './helpers/git.js';
+import { rng } from '../bench/lib/rng.js';
 
 afterAll(() => removeTempDirs());
 
 // --- helpers ------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so a failure names its seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = (r: () => number, n: number) => Math.floor(r() * n);
 
 /**

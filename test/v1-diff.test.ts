@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { git, gitOk, lines, removeTempDirs, repoUrl, tempDir } from './helpers/git.js';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
+import { rng } from '../bench/lib/rng.js';
 
 const ORG = 'difforg';
 
@@ -27,16 +28,6 @@ let src: string; // the generated repo
 let real: string; // the real-files repo
 let wt: string; // a clone where patches are applied
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // --- the generated repo -------------------------------------------------------------------
 

@@ -8,17 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { internPair, internPairJs, splitLines } from '../src/core/diff/lines.js';
+import { rng } from '../bench/lib/rng.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = (r: () => number, n: number) => Math.floor(r() * n);
 
 function agree(a: Uint8Array, b: Uint8Array, label = ''): void {
