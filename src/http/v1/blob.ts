@@ -9,6 +9,7 @@
  * (a range's JSON content is always base64), 416 when it starts past the end; other Range
  * forms are ignored (200), as RFC 9110 allows.
  */
+import type { StoredObject } from '../../../storage/index.js';
 import { isUtf8 } from 'node:buffer';
 import { GitwellError, notFound, unprocessable } from '../../core/errors.js';
 import { isTreeMode, MODE_GITLINK } from '../../core/object/tree.js';
@@ -74,15 +75,26 @@ function fileEntry(store: Store, repo: RepoRecord, ref: string, rest: string): {
   return { entry, path: r.path, immutable: r.immutable };
 }
 
-export function raw(ctx: Context): HttpReply {
+/**
+ * The file a blob or raw route names, with its caching headers: a 304 reply when the client's
+ * ETag matches, else the blob as a store view (valid until the next store read).
+ */
+function readBlob(ctx: Context): { notModified: HttpReply } | { path: string; sha: string; etag: string; cache: string; o: StoredObject } {
   const { repo } = repoFor(ctx, 'read');
   const { entry, path } = fileEntry(ctx.store, repo, ctx.params.ref, ctx.params.path);
   const sha = entry.oid.toString('hex');
   const etag = `"${sha}"`;
   const cache = cacheControl(repo.visibility === 'public', true);
-  if (matches(ctx.req, sha)) return notModified(etag, cache);
+  if (matches(ctx.req, sha)) return { notModified: notModified(etag, cache) };
   const o = ctx.store.viewObject(entry.oid);
   if (!o || o.type !== 3) throw notFound('blob', { sha });
+  return { path, sha, etag, cache, o };
+}
+
+export function raw(ctx: Context): HttpReply {
+  const b = readBlob(ctx);
+  if ('notModified' in b) return b.notModified;
+  const { path, etag, cache, o } = b;
   // the view is valid only until the next store read, and the reply is written after this
   // handler returns (other requests may read in between): one copy makes it ours
   const data = Buffer.from(o.data);
@@ -103,14 +115,9 @@ export function raw(ctx: Context): HttpReply {
 }
 
 export function blob(ctx: Context): HttpReply {
-  const { repo } = repoFor(ctx, 'read');
-  const { entry, path } = fileEntry(ctx.store, repo, ctx.params.ref, ctx.params.path);
-  const sha = entry.oid.toString('hex');
-  const etag = `"${sha}"`;
-  const cache = cacheControl(repo.visibility === 'public', true);
-  if (matches(ctx.req, sha)) return notModified(etag, cache);
-  const o = ctx.store.viewObject(entry.oid);
-  if (!o || o.type !== 3) throw notFound('blob', { sha });
+  const b = readBlob(ctx);
+  if ('notModified' in b) return b.notModified;
+  const { path, sha, etag, cache, o } = b;
   const size = o.data.length;
   const range = parseRange(ctx.req.headers['range'], size);
   if (range === 'unsatisfiable') return unsatisfiable(ctx, size);
