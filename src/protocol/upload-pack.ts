@@ -240,25 +240,42 @@ async function* packBytes(store: Store, plan: Plan, ofsDelta: boolean): AsyncGen
   const offsets = new Map<string, number>();
   for (let i = 0; i < plan.count; i++) offsets.set(plan.objects.toString('latin1', i * 20, i * 20 + 20), -1);
   const w = new PackWriter(plan.count);
-  for (let i = 0; i < plan.count; i++) {
-    const oid = plan.objects.subarray(i * 20, i * 20 + 20);
-    const start = w.written;
+
+  /** Writes one object: its reused entry (OFS_DELTA if its base is already out), or deflated. */
+  const writeOne = (oid: Buffer): Buffer | null => {
+    const key = oid.toString('latin1');
+    offsets.set(key, w.written);
     // views are valid until the next store read: use them before reading again
     const p = store.viewPacked(oid);
+    if (p && !p.base) return w.addEntry(p.type, p.size, null, p.z);
     const baseKey = p?.base?.toString('latin1');
-    let chunk: Buffer | null;
-    if (p && !p.base) {
-      chunk = w.addEntry(p.type, p.size, null, p.z);
-    } else if (p && baseKey !== undefined && offsets.has(baseKey) && store.packedDepth(Buffer.from(p.base!)) < p.depth) {
+    if (p && baseKey !== undefined && offsets.has(baseKey) && store.packedDepth(Buffer.from(p.base!)) < p.depth) {
       const again = store.viewPacked(oid)!;
-      chunk = w.addEntry(again.type, again.size, again.base, again.z, ofsDelta ? offsets.get(baseKey)! : -1);
-    } else {
-      const o = store.viewObject(oid);
-      if (!o) throw new GitwellError('INTERNAL_ERROR', 'object vanished while packing');
-      chunk = w.add(o.type, o.data);
+      const at = offsets.get(baseKey)!;
+      return w.addEntry(again.type, again.size, again.base, again.z, ofsDelta && at >= 0 ? at : -1);
     }
-    offsets.set(oid.toString('latin1'), start);
-    if (chunk) yield chunk;
+    const o = store.viewObject(oid);
+    if (!o) throw new GitwellError('INTERNAL_ERROR', 'object vanished while packing');
+    return w.add(o.type, o.data);
+  };
+
+  for (let i = 0; i < plan.count; i++) {
+    const oid = plan.objects.subarray(i * 20, i * 20 + 20);
+    if (offsets.get(oid.toString('latin1'))! >= 0) continue;
+    // bases first, so that reused deltas can be OFS_DELTAs: follow the chain down to a base
+    // that is already out (or is whole); depths strictly decrease along it, so it ends
+    const chain: Buffer[] = [Buffer.from(oid)];
+    for (;;) {
+      const p = store.viewPacked(chain[chain.length - 1]);
+      if (!p || !p.base || offsets.get(p.base.toString('latin1')) !== -1) break;
+      const base = Buffer.from(p.base);
+      if (store.packedDepth(base) >= p.depth) break;
+      chain.push(base);
+    }
+    for (let j = chain.length - 1; j >= 0; j--) {
+      const chunk = writeOne(chain[j]);
+      if (chunk) yield chunk;
+    }
   }
   yield w.finish();
 }
