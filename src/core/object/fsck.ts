@@ -3,11 +3,10 @@
  * Under --strict git promotes every warning to an error, so every check here rejects.
  * Returns null when the object is sound, else `<fsck message id>: <what>`.
  */
-import { WasmFormatError } from '../../wasm.js';
 import { isOidHex, ZERO_OID } from '../oid.js';
 import { checkIdent } from './ident.js';
 import { parseHeaders } from './commit.js';
-import { compareEntries, parseTree, MODE_EXEC, MODE_FILE, MODE_GITLINK, MODE_LINK, MODE_TREE } from './tree.js';
+import { MODE_EXEC, MODE_FILE, MODE_GITLINK, MODE_LINK, MODE_TREE } from './tree.js';
 
 const VALID_MODES = new Set([MODE_FILE, MODE_EXEC, MODE_LINK, MODE_TREE, MODE_GITLINK, 0o100664]);
 
@@ -25,40 +24,88 @@ export function isDotGitName(name: string): boolean {
   return ntfs === '.git' || ntfs === 'git~1';
 }
 
+/** Bytewise order of two names in `d`, directories comparing as if they ended in "/". */
+function compareNames(d: Uint8Array, a0: number, a1: number, aTree: boolean, b0: number, b1: number, bTree: boolean): number {
+  const n = Math.min(a1 - a0, b1 - b0);
+  for (let i = 0; i < n; i++) {
+    const x = d[a0 + i] - d[b0 + i];
+    if (x !== 0) return x;
+  }
+  const ca = a1 - a0 > n ? d[a0 + n] : aTree ? 0x2f : 0;
+  const cb = b1 - b0 > n ? d[b0 + n] : bTree ? 0x2f : 0;
+  return ca - cb;
+}
+
+function sameBytes(d: Uint8Array, a0: number, a1: number, b0: number, b1: number): boolean {
+  if (a1 - a0 !== b1 - b0) return false;
+  for (let i = 0; i < a1 - a0; i++) if (d[a0 + i] !== d[b0 + i]) return false;
+  return true;
+}
+
+/**
+ * Checks a tree object (`<octal mode> SP <name> NUL <20-byte oid>`*) in one pass over its bytes,
+ * without building entries: ingest runs this on every pushed tree.
+ */
 export function fsckTree(data: Uint8Array): string | null {
-  let entries;
-  try {
-    entries = parseTree(data);
-  } catch (e) {
-    if (e instanceof WasmFormatError) return `badTree: ${e.message}`;
-    throw e;
-  }
-  let prev: (typeof entries)[number] | null = null;
-  for (const e of entries) {
-    const name = e.name.toString('utf8');
-    if (e.name.length === 0) return 'emptyName: tree has an entry with an empty name';
-    if (e.name.includes(0x2f)) return `fullPathname: tree entry "${name}" contains "/"`;
-    if (name === '.') return 'hasDot: tree has an entry named "."';
-    if (name === '..') return 'hasDotdot: tree has an entry named ".."';
-    if (isDotGitName(name)) return `hasDotgit: tree has an entry named "${name}"`;
-    if (e.zeroPadded) return `zeroPaddedFilemode: entry "${name}" has a zero-padded mode`;
-    if (!VALID_MODES.has(e.mode)) return `badFilemode: entry "${name}" has mode ${e.mode.toString(8)}`;
-    if (e.oid.every((b) => b === 0)) return `nullSha1: entry "${name}" points to the null sha1`;
-    if (prev) {
-      if (prev.name.equals(e.name)) return `duplicateEntries: "${name}" appears twice`;
-      const c = compareEntries(prev, e);
-      if (c > 0) return `treeNotSorted: "${name}" is out of order`;
-      // a file "a" and a directory "a" sort apart but collide on checkout
-      if (c === 0) return `duplicateEntries: "${name}" appears twice`;
+  const d = data;
+  const n = d.length;
+  const text = (s: number, e: number) => Buffer.from(d.buffer, d.byteOffset + s, e - s).toString('utf8');
+  // name ranges and kinds of the entries so far, for order and duplicate checks
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const trees: boolean[] = [];
+  let p = 0;
+  while (p < n) {
+    let mode = 0;
+    const m0 = p;
+    while (p < n && d[p] !== 0x20) {
+      const c = d[p] - 0x30;
+      if (c < 0 || c > 7) return `badTree: non-octal digit in a mode at offset ${p}`;
+      mode = mode * 8 + c;
+      if (mode > 0xffffffff) return `badTree: mode too large at offset ${m0}`;
+      p++;
     }
-    prev = e;
-  }
-  // entries of the same name as file and directory can be separated by other names ("a", "a.c", "a/")
-  const names = new Set<string>();
-  for (const e of entries) {
-    const key = e.name.toString('latin1');
-    if (names.has(key)) return `duplicateEntries: "${e.name.toString('utf8')}" appears twice`;
-    names.add(key);
+    if (p === m0) return `badTree: empty mode at offset ${m0}`;
+    if (p >= n) return `badTree: missing space after the mode at offset ${m0}`;
+    const zeroPadded = d[m0] === 0x30;
+    const s = ++p;
+    while (p < n && d[p] !== 0) p++;
+    if (p >= n) return `badTree: missing NUL after a name at offset ${s}`;
+    const e = p;
+    if (p + 21 > n) return `badTree: truncated object id at offset ${p + 1}`;
+    const oid0 = p + 1;
+    p += 21;
+    if (e === s) return 'emptyName: tree has an entry with an empty name';
+    for (let i = s; i < e; i++) if (d[i] === 0x2f) return `fullPathname: tree entry "${text(s, e)}" contains "/"`;
+    if (d[s] === 0x2e && e - s === 1) return 'hasDot: tree has an entry named "."';
+    if (d[s] === 0x2e && d[s + 1] === 0x2e && e - s === 2) return 'hasDotdot: tree has an entry named ".."';
+    const c0 = d[s];
+    if ((c0 === 0x2e || c0 === 0x67 || c0 === 0x47 || c0 >= 0x80) && isDotGitName(text(s, e))) {
+      return `hasDotgit: tree has an entry named "${text(s, e)}"`;
+    }
+    if (zeroPadded) return `zeroPaddedFilemode: entry "${text(s, e)}" has a zero-padded mode`;
+    if (!VALID_MODES.has(mode)) return `badFilemode: entry "${text(s, e)}" has mode ${mode.toString(8)}`;
+    let nul = true;
+    for (let i = oid0; i < oid0 + 20; i++) if (d[i] !== 0) nul = false;
+    if (nul) return `nullSha1: entry "${text(s, e)}" points to the null sha1`;
+    const isTree = mode === MODE_TREE;
+    const k = starts.length;
+    if (k > 0) {
+      if (sameBytes(d, starts[k - 1], ends[k - 1], s, e)) return `duplicateEntries: "${text(s, e)}" appears twice`;
+      if (compareNames(d, starts[k - 1], ends[k - 1], trees[k - 1], s, e, isTree) > 0) return `treeNotSorted: "${text(s, e)}" is out of order`;
+    }
+    // a file "a" and a directory "a" sort apart ("a", "a.c", "a/") but collide on checkout:
+    // look back over the names that start with this one
+    if (isTree) {
+      for (let j = k - 1; j >= 0; j--) {
+        const len = ends[j] - starts[j];
+        if (len < e - s || !sameBytes(d, starts[j], starts[j] + (e - s), s, e)) break;
+        if (len === e - s) return `duplicateEntries: "${text(s, e)}" appears twice`;
+      }
+    }
+    starts.push(s);
+    ends.push(e);
+    trees.push(isTree);
   }
   return null;
 }
