@@ -15,6 +15,7 @@ import type { HttpReply } from '../uws.js';
 import { repoFor } from './access.js';
 import { addDocSpecs } from './openapi.js';
 import { json, parseQuery } from './respond.js';
+import { CommitInfo } from './schemas.js';
 
 const flag = z.enum(['true', 'false', '1', '0', '']).transform((v) => v !== 'false' && v !== '0');
 const rev = z.string().min(1).max(1024);
@@ -56,27 +57,13 @@ export const DiffResponse = z.object({
   truncated: z.boolean(),
 });
 
-const Person = z.object({ name: z.string(), email: z.string(), date: z.string() });
-
 export const CompareResponse = DiffResponse.extend({
   merge_base: z.string(),
   ahead_by: z.number().int(),
   behind_by: z.number().int(),
   total_commits: z.number().int(),
   commits: z
-    .array(
-      z.object({
-        sha: z.string(),
-        tree: z.string(),
-        parents: z.array(z.string()),
-        message: z.string(),
-        author_name: z.string(),
-        author_email: z.string(),
-        timestamp: z.number().int(),
-        author: Person,
-        committer: Person,
-      }),
-    )
+    .array(CommitInfo)
     .describe("head's commits that base has not, oldest first (at most 250; total_commits counts them all)"),
   mergeable: z.boolean(),
   conflicts: z.array(z.object({ path: z.string(), reason: z.string() })),
