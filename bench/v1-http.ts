@@ -24,14 +24,12 @@
 //   GITWELL_BENCH_HTTP_SECONDS=10 GITWELL_BENCH_HTTP_CONNECTIONS=64 node dist/bench/v1-http.js
 //   GITWELL_BENCH_WRK_THREADS=2     wrk threads (default 1: on 2 cores the server keeps one)
 //   GITWELL_BENCH_WRK=/path/to/wrk  another wrk binary; a missing one falls back to autocannon only
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
-import { CLI, cliJson, gitwellMissing } from './lib/gitwell.js';
+import { CLI, cliJson, gitwellMissing, spawnJsonServer, type Server } from './lib/gitwell.js';
 import { KEEP, ROOT, SCRATCH, isMain } from './lib/env.js';
 import { run } from './lib/proc.js';
 import { fixed, ratio, table } from './lib/stats.js';
@@ -67,45 +65,7 @@ function positiveInt(raw: string | undefined, fallback: number): number {
 
 // ---- servers -------------------------------------------------------------------------------
 
-interface Proc {
-  url: string;
-  pid: number;
-  child: ChildProcess;
-}
-
-/** A node child that prints {"url": …} on its first stdout line; killed if it takes over 30 s. */
-function spawnJsonLine(args: string[], env: NodeJS.ProcessEnv): Promise<Proc> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => { if (stderr.length < 16_384) stderr += s; });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${args.join(' ')} did not start in 30 s\n${stderr}`)); }, 30_000);
-    child.once('error', (err) => { clearTimeout(timer); reject(err); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${args.join(' ')} exited ${code}\n${stderr}`)); });
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      lines.close();
-      child.stdout!.resume();
-      try {
-        resolve({ url: (JSON.parse(line) as { url: string }).url, pid: child.pid!, child });
-      } catch {
-        child.kill('SIGKILL');
-        reject(new Error(`${args.join(' ')} printed ${JSON.stringify(line)}, expected {"url": …}`));
-      }
-    });
-  });
-}
-
-function stop(p: Proc | undefined): Promise<void> {
-  if (!p || p.child.exitCode !== null || p.child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const hard = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
-    p.child.once('exit', () => { clearTimeout(hard); resolve(); });
-    p.child.kill('SIGTERM');
-  });
-}
+type Proc = Server;
 
 /** Fields of /proc/<pid>/stat after the command name (index 0 is field 3, `state`). */
 function statFields(pid: number | 'self'): string[] | null {
@@ -318,14 +278,14 @@ export async function benchV1Http(log: (s: string) => void = console.log): Promi
   try {
     const { key } = await cliJson<{ key: string }>(['key', 'create', '--org', 'bench', '--data', dataDir]);
     const high = '1000000000'; // no 429 at any rate reached here; every reply is checked anyway
-    gw = await spawnJsonLine([CLI, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--json'], {
+    gw = await spawnJsonServer([CLI, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--json'], {
       GITWELL_RATE_LIMIT_PER_MINUTE: high,
       GITWELL_RATE_LIMIT_PER_HOUR: high,
       GITWELL_ANON_RATE_LIMIT_PER_MINUTE: high,
       GITWELL_ANON_RATE_LIMIT_PER_HOUR: high,
       GITWELL_COMMIT_MAX_FILES: '10000',
     });
-    bare = await spawnJsonLine([bareScript], {});
+    bare = await spawnJsonServer([bareScript], {});
 
     await api(gw.url, key, 'POST', '/v1/repos', { slug: 'bench' });
     const files = [{ path: 'blob-4k.txt', content: BLOB.toString('utf8') }];
@@ -357,8 +317,8 @@ export async function benchV1Http(log: (s: string) => void = console.log): Promi
     }
     log(`(v1-http: ${cases.length} cases × ${generators.join(' + ')} in ${fixed((performance.now() - t0) / 1000, 0)} s)`);
   } finally {
-    await stop(gw);
-    await stop(bare);
+    await gw?.stop();
+    await bare?.stop();
     if (!KEEP) rmSync(dataDir, { recursive: true, force: true });
   }
   return report;

@@ -36,16 +36,16 @@ export async function prepareRepo(dataDir: string, org: string, slug: string): P
 
 export interface Server { url: string; pid: number; stop(): Promise<void> }
 
-/** `gitwell serve` as a child; resolves once it prints {"url", "port"}. */
-export function startServer(dataDir: string, startLimitMs = 30_000): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--json'],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+/** A node child that prints {"url": …} on its first stdout line; killed if it takes too long. */
+export function spawnJsonServer(args: string[], env: NodeJS.ProcessEnv = {}, startLimitMs = 30_000): Promise<Server> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (s: string) => { if (stderr.length < 16_384) stderr += s; });
+  const what = args.map((a) => path.basename(a)).join(' ');
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`gitwell serve did not start in ${startLimitMs} ms\n${stderr}`)); }, startLimitMs);
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`gitwell serve exited ${code}\n${stderr}`)); });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${what} did not start in ${startLimitMs} ms\n${stderr}`)); }, startLimitMs);
+    child.once('error', (err) => { clearTimeout(timer); reject(err); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${what} exited ${code}\n${stderr}`)); });
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (line) => {
       clearTimeout(timer);
@@ -57,10 +57,15 @@ export function startServer(dataDir: string, startLimitMs = 30_000): Promise<Ser
         resolve({ url, pid: child.pid!, stop: () => stop(child) });
       } catch {
         child.kill('SIGKILL');
-        reject(new Error(`gitwell serve printed ${JSON.stringify(line)}, expected {"url","port"}`));
+        reject(new Error(`${what} printed ${JSON.stringify(line)}, expected {"url": …}`));
       }
     });
   });
+}
+
+/** `gitwell serve` as a child; resolves once it prints {"url", "port"}. */
+export function startServer(dataDir: string, startLimitMs = 30_000, env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  return spawnJsonServer([CLI, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--json'], env, startLimitMs);
 }
 
 function stop(child: ChildProcess): Promise<void> {
