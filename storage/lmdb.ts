@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { conflict, notFound } from '../src/core/errors.js';
+import { TYPE_NAME } from '../src/core/oid.js';
 import type { KeyRecord, NewObject, NewRepo, PackedObject, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -25,11 +26,9 @@ function memberKey(repoId: number, oid: Uint8Array): Buffer {
   return k;
 }
 
-const HEADER: Record<number, string> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
-
 function objectValue(o: NewObject): Buffer {
   if (o.loose) return o.loose;
-  const head = `${HEADER[o.type]} ${o.data.length}\0`;
+  const head = `${TYPE_NAME[o.type]} ${o.data.length}\0`;
   const value = Buffer.allocUnsafe(head.length + o.data.length);
   value.write(head, 0, 'latin1');
   value.set(o.data, head.length);

@@ -11,8 +11,8 @@
  */
 import { GitwellError } from '../core/errors.js';
 import { checkPushRefName } from '../core/refname.js';
-import { oidFromHex, oidToHex, ZERO_OID } from '../core/oid.js';
-import { parseCommitLinks } from '../wasm.js';
+import { oidFromHex, ZERO_OID } from '../core/oid.js';
+import { CommitGraph } from './commit-graph.js';
 import { walkObjects } from '../core/walk.js';
 import type { RefUpdate, RepoRecord, Store } from '../../storage/index.js';
 import { ingestPack } from '../services/ingest.js';
@@ -69,21 +69,6 @@ function report(caps: Set<string>, unpack: string, commands: Command[], progress
   if (!caps.has('quiet')) for (const m of progress) out.push(...sideband(2, Buffer.from(m)));
   out.push(...sideband(1, status), FLUSH);
   return Buffer.concat(out);
-}
-
-function isAncestor(store: Store, ancestor: string, descendant: string, limit = 1_000_000): boolean {
-  const seen = new Set<string>();
-  const stack = [descendant];
-  while (stack.length > 0 && seen.size < limit) {
-    const c = stack.pop()!;
-    if (c === ancestor) return true;
-    if (seen.has(c)) continue;
-    seen.add(c);
-    const o = store.viewObject(oidFromHex(c));
-    if (!o || o.type !== 1) continue;
-    for (const p of parseCommitLinks(o.data).parents) stack.push(oidToHex(p));
-  }
-  return false;
 }
 
 export async function receivePack(store: Store, repo: RepoRecord, body: FileSource): Promise<Buffer> {
@@ -151,9 +136,10 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   }
 
   if (repo.denyNonFastForwards) {
+    const graph = new CommitGraph(finder);
     for (const c of commands) {
       if (c.error || c.old === ZERO_OID || c.next === ZERO_OID || !c.ref.startsWith('refs/heads/')) continue;
-      if (!isAncestor(store, c.old, c.next)) c.error = 'non-fast-forward';
+      if (!graph.reaches(c.next, new Set([c.old]), 1_000_000)) c.error = 'non-fast-forward';
     }
   }
 
