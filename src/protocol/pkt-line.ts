@@ -63,14 +63,6 @@ export class PktReader {
     this.offset += len;
     return { kind: 'data', payload };
   }
-
-  /** The next data packet as text without its trailing LF, or null at a flush/delim/end. */
-  line(): string | null {
-    const p = this.next();
-    if (!p) throw protocolError('unexpected end of request');
-    if (p.kind !== 'data') return null;
-    return trimLf(p.payload.toString('utf8'));
-  }
 }
 
 export function trimLf(s: string): string {

@@ -41,12 +41,3 @@ export function parseIdent(line: string): Ident | null {
 export function formatIdent(id: Ident): string {
   return `${id.name} <${id.email}> ${id.time} ${id.tz}`;
 }
-
-/** "+0130" for a Date's local offset is not wanted on a server: callers pass explicit zones. */
-export function tzFromMinutes(offsetMinutes: number): string {
-  const sign = offsetMinutes < 0 ? '-' : '+';
-  const abs = Math.abs(offsetMinutes);
-  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
-  const mm = String(abs % 60).padStart(2, '0');
-  return `${sign}${hh}${mm}`;
-}

@@ -23,12 +23,6 @@ export function isTreeMode(mode: number): boolean {
   return (mode & 0o170000) === MODE_TREE;
 }
 
-export function entryKind(mode: number): 'tree' | 'blob' | 'commit' {
-  if (isTreeMode(mode)) return 'tree';
-  if (mode === MODE_GITLINK) return 'commit';
-  return 'blob';
-}
-
 /** git's tree order: bytewise, with directories compared as "name/". */
 export function compareEntries(a: { name: Uint8Array; mode: number }, b: { name: Uint8Array; mode: number }): number {
   const n = Math.min(a.name.length, b.name.length);
