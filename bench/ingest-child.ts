@@ -22,6 +22,8 @@ export interface IngestChildResult {
   seconds: number;
   /** ingestPackFile alone. */
   ingestSeconds: number;
+  /** CPU time (user + system, every thread) of ingestPackFile alone. */
+  ingestCpuSeconds: number;
   objects: number;
   deltas: number;
   bytes: number;
@@ -41,14 +43,17 @@ const t0 = performance.now();
 const store = openStore(dataDir);
 const repo = store.createRepo({ org: 'bench', namespace: null, slug: 'big', visibility: 'private', defaultBranch: 'main' });
 const t1 = performance.now();
+const cpu0 = process.cpuUsage();
 const result = await ingestPackFile(store, repo.id, packPath);
 const t2 = performance.now();
+const cpu = process.cpuUsage(cpu0);
 store.close();
 const t3 = performance.now();
 
 const out: IngestChildResult = {
   seconds: (t3 - t0) / 1000,
   ingestSeconds: (t2 - t1) / 1000,
+  ingestCpuSeconds: (cpu.user + cpu.system) / 1e6,
   ...result,
   maxRssKb: process.resourceUsage().maxRSS,
   baseRssKb,

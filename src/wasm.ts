@@ -186,13 +186,22 @@ export function deltaSizes(delta: Uint8Array): { baseSize: number; resultSize: n
   return { baseSize: core.deltaBase(), resultSize: core.deltaResult() };
 }
 
+/** Where a delta's result goes: `out[at, at + resultSize)`, with whatever the caller put before `at`. */
+export interface DeltaTarget {
+  out: Uint8Array;
+  at: number;
+}
+
 /**
  * Applies a git delta to `base`. The delta is validated in full (sizes, opcodes, copy bounds)
  * before the output is allocated, so a tiny delta declaring a huge result costs nothing; a
  * valid delta whose result cannot fit in WASM memory (~4 GiB) throws a RangeError.
- * Returns a new Buffer the caller owns.
+ * Returns a new Buffer the caller owns, or with `target`, writes the result where
+ * `target(resultSize)` says (a loose object: its header, then the content) and returns that.
  */
-export function applyDelta(base: Uint8Array, delta: Uint8Array, prefix?: (resultSize: number) => Uint8Array): Buffer {
+export function applyDelta(base: Uint8Array, delta: Uint8Array): Buffer;
+export function applyDelta<T extends DeltaTarget>(base: Uint8Array, delta: Uint8Array, target: (resultSize: number) => T): T;
+export function applyDelta(base: Uint8Array, delta: Uint8Array, target?: (resultSize: number) => DeltaTarget): Buffer | DeltaTarget {
   const { baseSize, resultSize } = deltaSizes(delta);
   if (baseSize !== base.length) {
     throw new WasmFormatError('BAD_DELTA', `delta base size ${baseSize} != base length ${base.length}`);
@@ -208,13 +217,10 @@ export function applyDelta(base: Uint8Array, delta: Uint8Array, prefix?: (result
     b = copyIn(base, resultSize);
     const out = b + base.length;
     check(core.deltaApply(d, delta.length, b, base.length, out));
-    if (!prefix) return copyOut(out, resultSize);
-    // the caller's header and the result in one allocation (a loose object: "blob 12\0...")
-    const head = prefix(resultSize);
-    const whole = Buffer.allocUnsafe(head.length + resultSize);
-    whole.set(head);
-    whole.set(mem().subarray(out, out + resultSize), head.length);
-    return whole;
+    if (!target) return copyOut(out, resultSize);
+    const t = target(resultSize);
+    t.out.set(mem().subarray(out, out + resultSize), t.at);
+    return t;
   } finally {
     if (b) core.free(b);
     if (d) core.free(d);

@@ -2,7 +2,7 @@
  * Pack ingest: decode a pushed pack into the store. Objects are validated (fsck) before they
  * are written, and written in batches by LMDB's writer thread while decoding goes on; they
  * become readable through a repo only when the ref transaction that follows adds them to its
- * membership. At most MAX_INFLIGHT batches are in flight, so memory stays bounded.
+ * membership. At most MAX_INFLIGHT_BYTES of objects are in flight, so memory stays bounded.
  */
 import fs from 'node:fs';
 import { fsckObject } from '../core/object/fsck.js';
@@ -10,10 +10,14 @@ import { indexPack, type IndexResult, type PackSource } from '../core/pack/index
 import type { NewObject, Store } from '../../storage/index.js';
 import { FileSource } from './spool.js';
 
-const BATCH_BYTES = 8 * 1024 * 1024;
-const BATCH_COUNT = 4096;
-/** batches handed to LMDB's writer thread and not yet committed (memory: about this x 8 MiB) */
-const MAX_INFLIGHT = 4;
+const BATCH_BYTES = 2 * 1024 * 1024;
+const BATCH_COUNT = 1024;
+/**
+ * Bytes handed to LMDB's writer thread and not yet committed. The writer commits when it has
+ * caught up with what it was given; a bound much smaller than its backlog makes the decoder
+ * wait for every commit (and its sync) instead of working beside it.
+ */
+const MAX_INFLIGHT_BYTES = 64 * 1024 * 1024;
 
 type Pending = Map<string, NewObject>;
 
@@ -24,15 +28,21 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource):
   let pending: Pending = new Map();
   let pendingBytes = 0;
   // batches handed to the writer and not yet committed: still readable from here
-  const inflight: Array<{ batch: Pending; done: Promise<void> }> = [];
+  const inflight: Array<{ batch: Pending; bytes: number; done: Promise<void> }> = [];
+  let inflightBytes = 0;
 
   const flush = async () => {
     if (pending.size === 0) return;
     const batch = pending;
-    inflight.push({ batch, done: store.putObjectsAsync(batch.values()) });
+    inflight.push({ batch, bytes: pendingBytes, done: store.putObjectsAsync(batch.values()) });
+    inflightBytes += pendingBytes;
     pending = new Map();
     pendingBytes = 0;
-    while (inflight.length > MAX_INFLIGHT) await inflight.shift()!.done;
+    while (inflightBytes > MAX_INFLIGHT_BYTES) {
+      const first = inflight.shift()!;
+      await first.done;
+      inflightBytes -= first.bytes;
+    }
   };
 
   const lookup = (oid: Uint8Array) => {
@@ -61,7 +71,7 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource):
     },
   });
   await flush();
-  while (inflight.length > 0) await inflight.shift()!.done;
+  for (const f of inflight) await f.done;
   return result;
 }
 

@@ -11,11 +11,12 @@
  * Every object is handed on with its entry as it was in the pack (the compressed bytes, and
  * for a delta its base), so that serving can reuse the client's compression and deltas.
  */
-import zlib from 'node:zlib';
+import { constants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { applyDelta, parseEntryHeader, WasmFormatError, OBJ_OFS_DELTA, OBJ_REF_DELTA } from '../../wasm.js';
 import { GitwellError } from '../errors.js';
-import { hashLoose, looseHeader, oidToHex } from '../oid.js';
+import { hashLoose, oidToHex, TYPE_NAME } from '../oid.js';
+import { InflateError, Inflater } from './inflate.js';
 import type { ObjectFinder } from '../object/finder.js';
 
 /** Random access to the pack bytes (a spooled file, or a buffer). */
@@ -66,26 +67,38 @@ export interface IndexResult {
 
 export const packError = (message: string) => new GitwellError('UNPROCESSABLE', message);
 
-interface InflateInfo {
-  buffer: Buffer;
-  engine: { bytesWritten: number };
+/** deflate's best case is about 1032:1 (258-byte matches in 2 bits) */
+const MAX_DEFLATE_RATIO = 1032;
+/** the largest object a buffer can hold, less room for its loose header */
+const MAX_OBJECT_BYTES = constants.MAX_LENGTH - 64;
+
+/**
+ * Inflates the entry's zlib stream at `offset` into `out[at, at + size)` (out has a spare byte
+ * after it); returns the stream's length. A stream longer than the first window (a valid but
+ * badly compressed one) is retried with larger windows up to the end of the pack.
+ */
+function inflateAt(src: PackSource, inflater: Inflater, offset: number, size: number, out: Buffer, at: number): number {
+  // a zlib stream is at most a little larger than its content (stored blocks: 5 bytes per 64 KiB)
+  let want = Math.max(size + Math.ceil(size / 16000) * 5 + 64, 64 * 1024);
+  for (;;) {
+    const win = src.read(offset, 1, want);
+    try {
+      return inflater.inflateInto(win, out, at, size);
+    } catch (e) {
+      if (!(e instanceof InflateError)) throw e;
+      if (e.fault === 'corrupt' && offset + win.length < src.size && win.length >= want) {
+        want *= 4;
+        continue;
+      }
+      throw packError(`pack entry at offset ${offset} ${e.message}${e.fault === 'corrupt' ? '' : ` (${size} bytes)`}`);
+    }
+  }
 }
 
-function inflateAt(src: PackSource, offset: number, size: number): { data: Buffer; used: number } {
-  // a zlib stream is at most a little larger than its content (stored blocks: 5 bytes per 64 KiB)
-  const bound = size + Math.ceil(size / 16000) * 5 + 64;
-  const win = src.read(offset, 1, Math.max(bound, 64 * 1024));
-  let r: InflateInfo;
-  try {
-    // chunkSize = the declared size: zlib then allocates the output once, instead of one
-    // 16 KiB chunk per call (most entries are small deltas)
-    r = zlib.inflateSync(win, { info: true, maxOutputLength: Math.max(size, 1), chunkSize: Math.max(64, size + 1) }) as unknown as InflateInfo;
-  } catch (e) {
-    const why = e instanceof RangeError ? 'inflates past its declared size' : 'has a corrupt or truncated zlib stream';
-    throw packError(`pack entry at offset ${offset} ${why}`);
-  }
-  if (r.buffer.length !== size) throw packError(`pack entry at offset ${offset} inflates to ${r.buffer.length} bytes, header says ${size}`);
-  return { data: r.buffer, used: r.engine.bytesWritten };
+/** `head` written at the start of `b`; returns its length. */
+function putHead(b: Buffer, head: string): number {
+  if (head.length > 0) b.write(head, 0, 'latin1');
+  return head.length;
 }
 
 class ByteLru {
@@ -152,6 +165,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   const indexOfOffset = new Map<number, number>();
   let deltas = 0;
   let off = 12;
+  const inflater = new Inflater();
 
   const zView = (i: number) => src.read(zStart[i], zLen[i]).subarray(0, zLen[i]);
 
@@ -180,7 +194,19 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     type[i] = h.type;
     sizes[i] = h.size;
     zStart[i] = off + h.headerLength;
-    const { data, used } = inflateAt(src, off + h.headerLength, h.size);
+    // the output is allocated at its declared size: refuse a size no stream here can hold
+    if (h.size > (end - zStart[i]) * MAX_DEFLATE_RATIO + 1024) {
+      throw packError(`pack entry at offset ${off} declares ${h.size} bytes, more than its ${end - zStart[i]} bytes of zlib stream can hold`);
+    }
+    if (h.size > MAX_OBJECT_BYTES) throw packError(`pack entry at offset ${off} declares ${h.size} bytes: objects are limited to ${MAX_OBJECT_BYTES} bytes`);
+    const whole = h.type >= 1 && h.type <= 4;
+    // a whole object inflates straight into its loose form, after "<type> <size>\0"
+    const head = whole ? `${TYPE_NAME[h.type]} ${h.size}\0` : '';
+    // one spare byte after the content (see Inflater)
+    const buf = Buffer.allocUnsafe(head.length + h.size + 1);
+    putHead(buf, head);
+    const used = inflateAt(src, inflater, zStart[i], h.size, buf, head.length);
+    const data = buf.subarray(head.length, head.length + h.size);
     zLen[i] = used;
     if (h.type === OBJ_OFS_DELTA) {
       baseOffset[i] = h.baseOffset;
@@ -189,9 +215,8 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     } else if (h.type === OBJ_REF_DELTA) {
       refBase.set(i, Buffer.from(src.read(off + h.headerLength - 20, 20).subarray(0, 20)));
       deltas++;
-    } else if (h.type >= 1 && h.type <= 4) {
-      const head = looseHeader(h.type, data.length);
-      const wait = emit(i, h.type, Buffer.concat([head, data], head.length + data.length), head.length, null);
+    } else if (whole) {
+      const wait = emit(i, h.type, buf.subarray(0, head.length + h.size), head.length, null);
       if (wait) await wait;
     } else {
       throw packError(`bad object type ${h.type} at offset ${off}`);
@@ -251,15 +276,21 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
       const t = b === -1 ? rootType : resolvedType[b];
       let delta = kept.get(i);
       if (delta) kept.delete(i);
-      else delta = inflateAt(src, zStart[i], sizes[i]).data;
+      else {
+        const buf = Buffer.allocUnsafe(sizes[i] + 1);
+        inflateAt(src, inflater, zStart[i], sizes[i], buf, 0);
+        delta = buf.subarray(0, sizes[i]);
+      }
       let loose: Buffer;
       let headLen = 0;
       try {
-        loose = applyDelta(base, delta, (n) => {
-          const head = looseHeader(t, n);
-          headLen = head.length;
-          return head;
+        const { out } = applyDelta(base, delta, (n) => {
+          const head = `${TYPE_NAME[t]} ${n}\0`;
+          const out = Buffer.allocUnsafe(head.length + n);
+          headLen = putHead(out, head);
+          return { out, at: headLen };
         });
+        loose = out;
       } catch (e) {
         if (e instanceof WasmFormatError) throw packError(`delta at offset ${offsets[i]} is corrupt: ${e.message}`);
         throw e;
