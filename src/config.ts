@@ -12,6 +12,8 @@ export const ConfigSchema = z.object({
   maxUploadRequestBytes: z.coerce.number().int().positive(),
   /** whole-clone packs kept on disk (0 turns the cache off) */
   packCacheBytes: z.coerce.number().int().min(0),
+  /** REST /v1: replies of hot reads (raw, blob, tree) kept in memory (0 turns the hot path off) */
+  hotCacheBytes: z.coerce.number().int().min(0),
   /** REST /v1: largest JSON request body */
   v1MaxBodyBytes: z.coerce.number().int().positive(),
   /** REST /v1 commits: most changes in one commit, largest file written */
@@ -43,6 +45,7 @@ export function loadConfig(flags: Partial<Record<keyof Config, string | number |
     maxPushBytes: pick('maxPushBytes', 'GITWELL_MAX_PUSH_BYTES', 2 * 1024 ** 3),
     maxUploadRequestBytes: pick('maxUploadRequestBytes', 'GITWELL_MAX_UPLOAD_REQUEST_BYTES', 64 * 1024 ** 2),
     packCacheBytes: pick('packCacheBytes', 'GITWELL_PACK_CACHE_BYTES', 1024 ** 3),
+    hotCacheBytes: pick('hotCacheBytes', 'GITWELL_HOT_CACHE_BYTES', 64 * 1024 ** 2),
     v1MaxBodyBytes: pick('v1MaxBodyBytes', 'GITWELL_V1_MAX_BODY_BYTES', 64 * 1024 ** 2),
     commitMaxFiles: pick('commitMaxFiles', 'GITWELL_COMMIT_MAX_FILES', 1000),
     commitMaxFileBytes: pick('commitMaxFileBytes', 'GITWELL_COMMIT_MAX_FILE_BYTES', 10 * 1024 ** 2),

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { routes } from './http/routes.js';
 import { listen } from './http/uws.js';
+import { HotCache, hotPath } from './http/v1/hot.js';
 
 export interface Server {
   port: number;
@@ -19,7 +20,9 @@ export async function startServer(config: Config): Promise<Server> {
   const store = openStore(config.dataDir);
   removeDeadSpools(processAlive);
   const packCache = config.packCacheBytes > 0 ? new PackCache(path.join(config.dataDir, 'cache', 'packs'), config.packCacheBytes) : undefined;
-  const listening = await listen(config.host, config.port, createApp(store, config, routes, packCache));
+  const hot = config.hotCacheBytes > 0 ? new HotCache(config.hotCacheBytes) : undefined;
+  const app = createApp(store, config, routes, packCache, hot);
+  const listening = await listen(config.host, config.port, app, hot && hotPath(store, config, hot));
   return {
     port: listening.port,
     url: `http://${config.host}:${listening.port}`,

@@ -171,6 +171,12 @@ export class LmdbStore implements Store {
   }
 
   updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean): RefUpdateResult[] {
+    const results = this.updateRefsTxn(repoId, updates, members, atomic);
+    if (results.some((r) => r.ok)) this.bump(repoId);
+    return results;
+  }
+
+  private updateRefsTxn(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean): RefUpdateResult[] {
     return this.env.transactionSync(() => {
       const results: RefUpdateResult[] = [];
       for (const u of updates) {
@@ -198,6 +204,16 @@ export class LmdbStore implements Store {
   }
 
   // ---- repos
+
+  private readonly generations = new Map<number, number>();
+
+  repoGeneration(id: number): number {
+    return this.generations.get(id) ?? 0;
+  }
+
+  private bump(id: number): void {
+    this.generations.set(id, (this.generations.get(id) ?? 0) + 1);
+  }
 
   createRepo(r: NewRepo): RepoRecord {
     return this.env.transactionSync(() => {
@@ -243,13 +259,15 @@ export class LmdbStore implements Store {
   }
 
   updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>): RepoRecord {
-    return this.env.transactionSync(() => {
+    const updated = this.env.transactionSync(() => {
       const rec = this.repos.get(id);
       if (!rec) throw notFound('repository');
       const next = { ...rec, ...patch, updatedAt: new Date().toISOString() };
       this.repos.putSync(id, next);
       return next;
     });
+    this.bump(id);
+    return updated;
   }
 
   deleteRepo(id: number): void {
@@ -265,6 +283,7 @@ export class LmdbStore implements Store {
       this.repoNames.removeSync(nameKey(rec.org, rec.namespace, rec.slug));
       this.repos.removeSync(id);
     });
+    this.bump(id);
   }
 
   // ---- usage counters

@@ -118,6 +118,12 @@ export interface Store {
   updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean): RefUpdateResult[];
 
   // repos
+  /**
+   * A counter of this process that moves whenever the repo's refs or record change here (ref
+   * updates, repo updates, deletion): what was read from the repo while it stayed the same
+   * still holds. Changes made by another process sharing the data dir do not move it.
+   */
+  repoGeneration(id: number): number;
   createRepo(repo: NewRepo): RepoRecord;
   getRepo(id: number): RepoRecord | undefined;
   findRepo(org: string, namespace: string | null, slug: string): RepoRecord | undefined;

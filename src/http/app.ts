@@ -7,6 +7,7 @@ import { GitwellError } from '../core/errors.js';
 import type { Store } from '../../storage/index.js';
 import type { Config } from '../config.js';
 import type { PackCache } from '../services/pack-cache.js';
+import type { HotCache } from './v1/hot.js';
 import { coregitErrorBody, opencodehubErrorBody, STATUS, toGitwellError } from './errors.js';
 import { Router, type Dialect, type Route } from './router.js';
 import type { AppHandler, HttpReply } from './uws.js';
@@ -21,11 +22,15 @@ function errorReply(e: unknown, dialect: Dialect, requestId: string): HttpReply 
 const ID_PREFIX = randomBytes(4).toString('hex');
 let idCounter = 0;
 
-export function createApp(store: Store, config: Config, routes: Route[], packCache?: PackCache): AppHandler {
+/** The caller's X-Request-Id (cleaned, at most 64 characters), else a new one. */
+export function nextRequestId(given: string | undefined): string {
+  return (given && given.slice(0, 64).replace(/[^\w.-]/g, '')) || `${ID_PREFIX}${(idCounter++).toString(36)}`;
+}
+
+export function createApp(store: Store, config: Config, routes: Route[], packCache?: PackCache, hot?: HotCache): AppHandler {
   const router = new Router(routes);
   return async (req) => {
-    const given = req.headers['x-request-id'];
-    const requestId = (given && given.slice(0, 64).replace(/[^\w.-]/g, '')) || `${ID_PREFIX}${(idCounter++).toString(36)}`;
+    const requestId = nextRequestId(req.headers['x-request-id']);
     const m = router.match(req.method, req.path);
     let reply: HttpReply;
     if (!m.route) {
@@ -36,7 +41,7 @@ export function createApp(store: Store, config: Config, routes: Route[], packCac
       if (m.allowed.length) reply.status = 405;
     } else {
       try {
-        reply = await m.route.handler({ store, config, req, requestId, params: m.params, packCache });
+        reply = await m.route.handler({ store, config, req, requestId, params: m.params, packCache, hot });
       } catch (e) {
         reply = errorReply(e, m.route.dialect, requestId);
       }

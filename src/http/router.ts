@@ -6,6 +6,7 @@ import type { Store } from '../../storage/index.js';
 import type { Config } from '../config.js';
 import type { PackCache } from '../services/pack-cache.js';
 import type { HttpReply, HttpRequest } from './uws.js';
+import type { HotCache, HotMark } from './v1/hot.js';
 
 export type Dialect = 'git' | 'v1' | 'api' | 'plain';
 
@@ -17,6 +18,10 @@ export interface Context {
   params: Record<string, string>;
   /** whole-clone packs on disk, when enabled */
   packCache?: PackCache;
+  /** replies of hot reads, when enabled (http/v1/hot.ts) */
+  hot?: HotCache;
+  /** set by a handler whose 200 reply the hot path may replay while the repo stays the same */
+  cacheable?: HotMark;
 }
 
 export interface Route {

@@ -24,12 +24,31 @@ export interface HttpRequest {
 export interface HttpReply {
   status: number;
   headers?: Record<string, string>;
+  /** more headers, as name, value, name, value…: written after `headers` (which may be shared) */
+  headerList?: string[];
   body?: Buffer | string;
   /** a body produced over time; written with back-pressure */
   stream?: AsyncIterable<Buffer>;
 }
 
 export type AppHandler = (req: HttpRequest) => Promise<HttpReply>;
+
+/** A request as the synchronous front sees it: read in place, valid only during the call. */
+export interface FastRequest {
+  /** lower-case, as uWS gives it */
+  method: string;
+  url: string;
+  query: string;
+  /** a header by lower-case name, '' when absent */
+  header(name: string): string;
+  ip(): string;
+}
+
+/**
+ * Answers a request synchronously, before it is copied out for the general (async) path, or
+ * returns null to leave it to that path. Used for the hottest reads (see http/v1/hot.ts).
+ */
+export type FastHandler = (req: FastRequest) => HttpReply | null;
 
 const MEMORY_LIMIT = 1024 * 1024;
 const WRITE_STALL_MS = 120_000;
@@ -128,16 +147,21 @@ function writeHead(res: HttpResponse, reply: HttpReply): void {
   res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? 'Unknown'}`);
   const h = reply.headers;
   if (h) for (const k in h) res.writeHeader(k, h[k]);
+  const l = reply.headerList;
+  if (l) for (let i = 0; i + 1 < l.length; i += 2) res.writeHeader(l[i], l[i + 1]);
+}
+
+/** A reply with its whole body at hand, in one corked write. */
+function writeWhole(res: HttpResponse, reply: HttpReply): void {
+  writeHead(res, reply);
+  if (reply.status === 304 || reply.status === 204) res.endWithoutBody(0);
+  else res.end(reply.body ?? '');
 }
 
 async function send(res: HttpResponse, state: ResState, reply: HttpReply): Promise<void> {
   if (state.aborted) return;
   if (!reply.stream) {
-    res.cork(() => {
-      writeHead(res, reply);
-      if (reply.status === 304 || reply.status === 204) res.endWithoutBody(0);
-      else res.end(reply.body ?? '');
-    });
+    res.cork(() => writeWhole(res, reply));
     return;
   }
   let headWritten = false;
@@ -207,9 +231,26 @@ export interface Listening {
   close(): void;
 }
 
-export function listen(host: string, port: number, handler: AppHandler): Promise<Listening> {
+function remoteAddress(res: HttpResponse): string {
+  return Buffer.from(res.getRemoteAddressAsText()).toString();
+}
+
+export function listen(host: string, port: number, handler: AppHandler, fast?: FastHandler): Promise<Listening> {
   const app: TemplatedApp = uWS.App();
   app.any('/*', (res, req) => {
+    if (fast) {
+      const reply = fast({
+        method: req.getMethod(),
+        url: req.getUrl(),
+        query: req.getQuery() ?? '',
+        header: (name) => req.getHeader(name),
+        ip: () => remoteAddress(res),
+      });
+      if (reply) {
+        res.cork(() => writeWhole(res, reply));
+        return;
+      }
+    }
     const state: ResState = { aborted: false };
     const body = new RequestBody();
     const headers: Record<string, string> = {};
@@ -227,7 +268,7 @@ export function listen(host: string, port: number, handler: AppHandler): Promise
     // read lazily: most requests never ask (the response object lives until it is ended)
     let ip: string | undefined;
     Object.defineProperty(request, 'ip', {
-      get: () => (ip ??= state.aborted ? '' : Buffer.from(res.getRemoteAddressAsText()).toString()),
+      get: () => (ip ??= state.aborted ? '' : remoteAddress(res)),
     });
     res.onAborted(() => {
       state.aborted = true;

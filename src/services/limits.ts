@@ -102,3 +102,15 @@ export class Quotas {
     if (bytes > 0) this.store.addUsage(org, { storage_bytes: bytes });
   }
 }
+
+const quotaByStore = new WeakMap<Store, Quotas>();
+
+/** The one Quotas of a store (its counts are in memory until flushed). */
+export function quotas(store: Store, limits: QuotaLimits): Quotas {
+  let q = quotaByStore.get(store);
+  if (!q) {
+    q = new Quotas(store, limits);
+    quotaByStore.set(store, q);
+  }
+  return q;
+}

@@ -20,7 +20,11 @@ export function cacheControl(isPublic: boolean, immutable: boolean): string {
 /** True when If-None-Match names `sha` (quoted, weak or not) or is "*". */
 export function matches(req: HttpRequest, sha: string): boolean {
   const h = req.headers['if-none-match'];
-  if (!h) return false;
+  return h ? matchesHeader(h, sha) : false;
+}
+
+/** True when an If-None-Match value names `sha` or is "*". */
+export function matchesHeader(h: string, sha: string): boolean {
   if (h.length === sha.length + 2) return h.charCodeAt(0) === 0x22 && h.startsWith(sha, 1);
   for (let t of h.split(',')) {
     t = t.trim();

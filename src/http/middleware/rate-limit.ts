@@ -43,25 +43,42 @@ export function rateLimited(take: Take): GitwellError {
   });
 }
 
+/** The caller's bucket: the key's, or the client address's for an anonymous caller. */
+export function bucketOf(config: Config, key: KeyRecord | null, ip: () => string): { limiter: RateLimiter; id: string } {
+  const l = limiters(config);
+  return key ? { limiter: l.keys, id: key.id } : { limiter: l.anon, id: ip() };
+}
+
+/** A 304 costs nothing: its token goes back (when it took one). */
+export function refundNotModified(limiter: RateLimiter, id: string, take: Take): void {
+  if (!take.ok) return;
+  limiter.refund(id);
+  take.remaining = Math.min(take.limit, take.remaining + 1);
+}
+
+/** X-RateLimit-* as a header list (for a reply whose other headers are shared). */
+export function rateLimitHeaderList(take: Take): string[] {
+  return ['x-ratelimit-limit', String(take.limit), 'x-ratelimit-remaining', String(take.remaining), 'x-ratelimit-reset', String(take.reset)];
+}
+
+/** X-RateLimit-* (and Retry-After on a 429 for want of a token) onto a reply's headers. */
+export function rateLimitHeaders(h: Record<string, string>, take: Take, status: number): void {
+  h['x-ratelimit-limit'] = String(take.limit);
+  h['x-ratelimit-remaining'] = String(take.remaining);
+  h['x-ratelimit-reset'] = String(take.reset);
+  if (status === 429 && !take.ok) h['retry-after'] = String(take.retryAfter);
+}
+
 /** Takes the caller's token. `settle` refunds a 304 and writes the headers onto the reply. */
 export function admit(config: Config, req: HttpRequest, key: KeyRecord | null): Admission {
-  const l = limiters(config);
-  const limiter = key ? l.keys : l.anon;
-  const id = key ? key.id : req.ip;
+  const { limiter, id } = bucketOf(config, key, () => req.ip);
   const take = limiter.take(id);
   return {
     take,
     proceed: take.ok || ((req.method === 'GET' || req.method === 'HEAD') && req.headers['if-none-match'] !== undefined),
     settle(reply) {
-      if (reply.status === 304 && take.ok) {
-        limiter.refund(id);
-        take.remaining = Math.min(take.limit, take.remaining + 1);
-      }
-      const h = (reply.headers ??= {});
-      h['x-ratelimit-limit'] = String(take.limit);
-      h['x-ratelimit-remaining'] = String(take.remaining);
-      h['x-ratelimit-reset'] = String(take.reset);
-      if (reply.status === 429 && !take.ok) h['retry-after'] = String(take.retryAfter);
+      if (reply.status === 304) refundNotModified(limiter, id, take);
+      rateLimitHeaders((reply.headers ??= {}), take, reply.status);
       return reply;
     },
   };

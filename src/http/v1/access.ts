@@ -66,9 +66,20 @@ export function callerKey(ctx: Context): KeyRecord | null {
 
 function token(ctx: Context): string | undefined {
   const h = ctx.req.headers;
-  let token = h['x-api-key'];
-  if (!token && h['authorization']?.startsWith('Bearer ')) token = h['authorization'].slice(7).trim();
+  return tokenOf(h['x-api-key'], h['authorization']);
+}
+
+/** The key a request sends: `x-api-key`, else `Authorization: Bearer`. */
+export function tokenOf(apiKey: string | undefined, authorization: string | undefined): string | undefined {
+  let token = apiKey;
+  if (!token && authorization?.startsWith('Bearer ')) token = authorization.slice(7).trim();
   return token || undefined;
+}
+
+/** A key verified within KEY_TTL_MS, without reading the store; null when there is none. */
+export function knownKey(token: string): KeyRecord | null {
+  const hit = keyCache.get(token);
+  return hit && hit.until > Date.now() ? hit.key : null;
 }
 
 export function requireKey(ctx: Context): KeyRecord {

@@ -81,6 +81,7 @@ function fileEntry(store: Store, repo: RepoRecord, ref: string, rest: string): {
  */
 function readBlob(ctx: Context): { notModified: HttpReply } | { path: string; sha: string; etag: string; cache: string; o: StoredObject } {
   const { repo } = repoFor(ctx, 'read');
+  ctx.cacheable = { repoId: repo.id, generation: ctx.store.repoGeneration(repo.id) };
   const { entry, path } = fileEntry(ctx.store, repo, ctx.params.ref, ctx.params.path);
   const sha = entry.oid.toString('hex');
   const etag = `"${sha}"`;

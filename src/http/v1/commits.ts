@@ -13,7 +13,7 @@ import { isSha, resolveCommit } from '../../services/objects.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor } from './access.js';
-import { quotas } from './pipeline.js';
+import { quotas } from '../../services/limits.js';
 import { json, parseBody, parseQuery } from './respond.js';
 import { CreateCommitBody, ListCommitsQuery } from './schemas.js';
 

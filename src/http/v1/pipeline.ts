@@ -3,27 +3,16 @@
  * errors turned into the Coregit body here (not by the app) so that they too carry the
  * X-RateLimit-* headers. Exported for the diff routes as well.
  */
-import type { KeyRecord, Store } from '../../../storage/index.js';
-import type { Config } from '../../config.js';
-import { Quotas } from '../../services/limits.js';
+import type { KeyRecord } from '../../../storage/index.js';
+import { quotas } from '../../services/limits.js';
 import { coregitErrorBody, STATUS, toGitwellError } from '../errors.js';
 import { admit, rateLimited } from '../middleware/rate-limit.js';
 import type { Context, Route } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { callerKey } from './access.js';
+import { hotKey } from './hot.js';
 
 export type V1Handler = (ctx: Context) => HttpReply | Promise<HttpReply>;
-
-const quotaByStore = new WeakMap<Store, Quotas>();
-
-export function quotas(store: Store, config: Config): Quotas {
-  let q = quotaByStore.get(store);
-  if (!q) {
-    q = new Quotas(store, config);
-    quotaByStore.set(store, q);
-  }
-  return q;
-}
 
 export function errorReply(e: unknown, requestId: string): HttpReply {
   const err = toGitwellError(e);
@@ -46,6 +35,10 @@ export function v1(handler: V1Handler): Route['handler'] {
       q?.countCall(key!.org);
       reply = await handler(ctx);
       // nothing after the handler may read the store: a reply body may be a store view
+      if (ctx.cacheable && ctx.hot && reply.status === 200 && ctx.req.method === 'GET' && ctx.req.headers['range'] === undefined) {
+        const k = hotKey(ctx.req.path, ctx.req.query, key);
+        if (k !== null) ctx.hot.offer(k, reply, ctx.cacheable);
+      }
       if (reply.status === 304) q?.uncountCall(key!.org);
       else if (!adm.take.ok) throw rateLimited(adm.take);
     } catch (e) {

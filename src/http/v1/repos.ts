@@ -7,7 +7,7 @@ import { createRepo, repoJson } from '../../services/repos.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { forgetRepo, repoFor, requireKey } from './access.js';
-import { quotas } from './pipeline.js';
+import { quotas } from '../../services/limits.js';
 import { baseUrl, json, parseBody, parseQuery } from './respond.js';
 import { CreateRepoBody, ListReposQuery, UpdateRepoBody } from './schemas.js';
 

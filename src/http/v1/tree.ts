@@ -83,6 +83,7 @@ export function shortRef(r: Resolved, given: string): string {
 
 export function tree(ctx: Context): HttpReply {
   const { repo } = repoFor(ctx, 'read');
+  ctx.cacheable = { repoId: repo.id, generation: ctx.store.repoGeneration(repo.id) };
   const q = parseQuery(ctx, TreeQuery);
   const r = resolveRefPath(ctx.store, repo, ctx.params.ref ?? repo.defaultBranch, ctx.params.path ?? '');
   const entry = lookupPath(ctx.store, r.tree, r.path);
