@@ -1,23 +1,28 @@
 /**
  * The LMDB store: one environment, several named databases.
- *   objects       20-byte oid -> the loose object: "<type> <size>\0" + raw content
- *                 (read without copying via viewObject; the header is what git hashes)
- *   packed        20-byte oid -> the object's entry as a pushed pack carried it:
- *                 flags(bit 0: delta, bits 1-3: type) depth(u16) size(u48) [base oid(20)] zlib stream
- *                 written once per object and never replaced, so delta chains only point back
+ *   objects       20-byte oid -> the object record (storage/object-record.ts): type and size,
+ *                 the content when kept whole (read without copying via viewObject), and the
+ *                 pack entry it came in (reused when serving; for a blob, its only content,
+ *                 resolved on read by core/pack/chain.ts). Written once, never replaced, so
+ *                 delta chains only point back.
  *   repo_objects  u32 repo id + oid -> empty (membership)
  *   refs          "<repo id>:<ref name>" -> hex oid (":" cannot appear in a ref name)
  *   repos         repo id -> RepoRecord;  repo_names "org/ns/slug" -> repo id
- *   orgs, keys, meta   msgpack records
+ *   orgs, keys, meta, usage   msgpack records (meta: the repo id sequence, the store format)
  * Every multi-key change is one write transaction; LMDB makes it durable before it returns.
  */
 import fs from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { conflict, notFound } from '../src/core/errors.js';
-import { TYPE_NAME } from '../src/core/oid.js';
-import type { KeyRecord, NewObject, NewRepo, PackedObject, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
+import { ChainReader } from '../src/core/pack/chain.js';
+import { encodeRecord, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
+import type { KeyRecord, NewObject, NewRepo, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
 
 const EMPTY = Buffer.alloc(0);
+/** lmdb-js takes PutOptions here, though its typings only declare a version number */
+const NO_OVERWRITE = { noOverwrite: true } as unknown as number;
+/** the object record format this code reads and writes (1: loose objects and a `packed` db) */
+const FORMAT = 2;
 
 function memberKey(repoId: number, oid: Uint8Array): Buffer {
   const k = Buffer.allocUnsafe(24);
@@ -26,32 +31,7 @@ function memberKey(repoId: number, oid: Uint8Array): Buffer {
   return k;
 }
 
-function objectValue(o: NewObject): Buffer {
-  if (o.loose) return o.loose;
-  const head = `${TYPE_NAME[o.type]} ${o.data.length}\0`;
-  const value = Buffer.allocUnsafe(head.length + o.data.length);
-  value.write(head, 0, 'latin1');
-  value.set(o.data, head.length);
-  return value;
-}
-
-/** Splits a stored loose object into its type and a view of its content. */
-function looseView(v: Buffer): StoredObject {
-  const t = v[0] === 0x62 ? 3 : v[0] === 0x63 ? 1 : v[1] === 0x72 ? 2 : 4;
-  const nul = v.indexOf(0, 5);
-  return { type: t, data: v.subarray(nul + 1) };
-}
-
-function packedValue(p: PackedObject): Buffer {
-  const head = p.base ? 29 : 9;
-  const v = Buffer.allocUnsafe(head + p.z.length);
-  v[0] = (p.base ? 1 : 0) | (p.type << 1);
-  v.writeUInt16BE(Math.min(p.depth, 0xffff), 1);
-  v.writeUIntBE(p.size, 3, 6);
-  if (p.base) v.set(p.base.subarray(0, 20), 9);
-  v.set(p.z, head);
-  return v;
-}
+const oidKey = (oid: Uint8Array) => Buffer.from(oid.buffer, oid.byteOffset, 20);
 
 const refKey = (repoId: number, name: string) => `${repoId}:${name}`;
 const nameKey = (org: string, ns: string | null, slug: string) => `${org}/${ns ?? ''}/${slug}`;
@@ -60,7 +40,6 @@ export class LmdbStore implements Store {
   private readonly env: RootDatabase;
   private readonly objects: Database<Buffer, Buffer>;
   private readonly members: Database<Buffer, Buffer>;
-  private readonly packed: Database<Buffer, Buffer>;
   private readonly refs: Database<string, string>;
   private readonly repos: Database<RepoRecord, number>;
   private readonly repoNames: Database<number, string>;
@@ -74,7 +53,6 @@ export class LmdbStore implements Store {
     this.env = open({ path: dir, maxDbs: 16, compression: false });
     this.objects = this.env.openDB({ name: 'objects', encoding: 'binary', keyEncoding: 'binary' });
     this.members = this.env.openDB({ name: 'repo_objects', encoding: 'binary', keyEncoding: 'binary' });
-    this.packed = this.env.openDB({ name: 'packed', encoding: 'binary', keyEncoding: 'binary' });
     this.refs = this.env.openDB({ name: 'refs', encoding: 'string' });
     this.repos = this.env.openDB({ name: 'repos', encoding: 'msgpack' });
     this.repoNames = this.env.openDB({ name: 'repo_names', encoding: 'msgpack' });
@@ -82,64 +60,83 @@ export class LmdbStore implements Store {
     this.keys = this.env.openDB({ name: 'keys', encoding: 'msgpack' });
     this.meta = this.env.openDB({ name: 'meta', encoding: 'msgpack' });
     this.usage = this.env.openDB({ name: 'usage', encoding: 'msgpack' });
+    this.checkFormat(dir);
+  }
+
+  /** A new store is marked with FORMAT; one written in another format is refused, not misread. */
+  private checkFormat(dir: string): void {
+    const found = this.env.transactionSync(() => {
+      const f = this.meta.get('format');
+      if (f !== undefined) return f;
+      for (const { value } of this.objects.getRange({ limit: 1 })) if (value[0] >= RECORD_FLAG_LIMIT) return 1;
+      this.meta.putSync('format', FORMAT);
+      return FORMAT;
+    });
+    if (found !== FORMAT) {
+      this.env.close();
+      throw new Error(`${dir} holds a gitwell store of format ${found}; this gitwell reads format ${FORMAT}. Serve it with the gitwell that wrote it, or start from a new data dir and push the repos again.`);
+    }
   }
 
   // ---- objects
 
   hasObject(oid: Uint8Array): boolean {
-    return this.objects.doesExist(Buffer.from(oid.buffer, oid.byteOffset, 20));
+    return this.objects.doesExist(oidKey(oid));
   }
 
+  objectInfo(oid: Uint8Array): ObjectInfo | undefined {
+    const v = this.objects.getBinaryFast(oidKey(oid));
+    return v ? recordInfo(v) : undefined;
+  }
+
+  /** Blobs kept as their pack entry, resolved on read (with a cache of what was resolved). */
+  private readonly chains = new ChainReader({
+    whole: (oid) => {
+      const v = this.objects.getBinaryFast(oidKey(oid));
+      return (v && recordContent(v)) ?? undefined;
+    },
+    entry: (oid) => this.viewPacked(oid),
+  });
+
   viewObject(oid: Uint8Array): StoredObject | undefined {
-    const v = this.objects.getBinaryFast(Buffer.from(oid.buffer, oid.byteOffset, 20));
-    return v ? looseView(v) : undefined;
+    const key = oidKey(oid);
+    const v = this.objects.getBinaryFast(key);
+    if (!v) return undefined;
+    const type = v[0] & 7;
+    return { type, data: recordContent(v) ?? this.chains.read(key) };
   }
 
   getObject(oid: Uint8Array): StoredObject | undefined {
-    const v = this.objects.getBinary(Buffer.from(oid.buffer, oid.byteOffset, 20));
-    return v ? looseView(v) : undefined;
+    const o = this.viewObject(oid);
+    return o && { type: o.type, data: Buffer.from(o.data) };
   }
 
   putObjects(objects: Iterable<NewObject>): void {
     this.env.transactionSync(() => {
-      for (const o of objects) {
-        const key = Buffer.from(o.oid.buffer, o.oid.byteOffset, 20);
-        if (this.objects.doesExist(key)) continue;
-        this.objects.putSync(key, objectValue(o));
-        if (o.packed && !this.packed.doesExist(key)) this.packed.putSync(key, packedValue(o.packed));
-      }
+      for (const o of objects) this.objects.putSync(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE);
     });
   }
 
-  async putObjectsAsync(objects: Iterable<NewObject>): Promise<void> {
-    // lmdb-js batches the puts of one tick into one transaction on its writer thread and
-    // commits transactions in order, so the last promise covers them all
+  putObjectsAsync(objects: Iterable<NewObject>): Promise<void> {
+    // lmdb-js batches the writes of one event turn into one transaction on its writer thread
+    // and commits transactions in order, so the last promise covers them all. A record is
+    // written only if its key is absent when the writer gets to it (MDB_NOOVERWRITE): of two
+    // pushes carrying one object in different deltas the first to commit keeps its entry, so
+    // entries never mix (which could make a delta chain loop).
+    // (not an async function: the objects are encoded now and not kept while the writer works)
     let last: Promise<boolean> | undefined;
-    for (const o of objects) {
-      const key = Buffer.from(o.oid.buffer, o.oid.byteOffset, 20);
-      if (this.objects.doesExist(key)) continue;
-      last = this.objects.put(key, objectValue(o));
-      if (o.packed) last = this.packed.put(key, packedValue(o.packed));
-    }
-    await last;
+    for (const o of objects) last = this.objects.put(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE);
+    return last ? last.then(() => undefined) : Promise.resolve();
   }
 
   viewPacked(oid: Uint8Array): PackedObject | undefined {
-    const v = this.packed.getBinaryFast(Buffer.from(oid.buffer, oid.byteOffset, 20));
-    if (!v) return undefined;
-    const delta = (v[0] & 1) === 1;
-    return {
-      type: (v[0] >> 1) & 7,
-      depth: v.readUInt16BE(1),
-      size: v.readUIntBE(3, 6),
-      base: delta ? v.subarray(9, 29) : null,
-      z: v.subarray(delta ? 29 : 9),
-    };
+    const v = this.objects.getBinaryFast(oidKey(oid));
+    return v ? recordEntry(v) : undefined;
   }
 
   packedDepth(oid: Uint8Array): number {
-    const v = this.packed.getBinaryFast(Buffer.from(oid.buffer, oid.byteOffset, 20));
-    return v ? v.readUInt16BE(1) : 0;
+    const v = this.objects.getBinaryFast(oidKey(oid));
+    return v ? recordDepth(v) : 0;
   }
 
   // ---- membership

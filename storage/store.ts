@@ -48,6 +48,12 @@ export interface StoredObject {
   data: Buffer;
 }
 
+/** What an object's header says: its type and content size, read without its content. */
+export interface ObjectInfo {
+  type: number;
+  size: number;
+}
+
 /** An object as a pack carried it, kept so that serving reuses its compression and delta. */
 export interface PackedObject {
   /** the object's type (1-4), also for a delta entry */
@@ -86,9 +92,14 @@ export type RefUpdateResult = { name: string; ok: true; previous: string | null 
 export interface Store {
   // objects
   hasObject(oid: Uint8Array): boolean;
+  /** Type and size without reading the content (a blob's content may need resolving). */
+  objectInfo(oid: Uint8Array): ObjectInfo | undefined;
   /** An owned copy of the object. */
   getObject(oid: Uint8Array): StoredObject | undefined;
-  /** A view valid only until the next read from the store: parse it or copy it at once. */
+  /**
+   * A view valid only until the next read from the store: parse it or copy it at once. Never
+   * write into it (it may be shared with a cache).
+   */
   viewObject(oid: Uint8Array): StoredObject | undefined;
   /** Writes objects in one durable transaction. Content-addressed: rewriting an oid is a no-op. */
   putObjects(objects: Iterable<NewObject>): void;

@@ -17,7 +17,10 @@ export interface WalkOptions {
   stop?(oid: Buffer): boolean;
   /** Consulted for blobs reached through a tree; false leaves the blob out (partial clone filters). */
   wantBlob?(oid: Buffer): boolean;
-  /** Called for every reached object, in walk order. `data` is valid only during the call. */
+  /**
+   * Called for every reached object, in walk order. `data` is valid only during the call, and
+   * empty for a blob reached through a tree when the finder has `info` (its content is not read).
+   */
   visit?(oid: Buffer, type: number, data: Uint8Array): void;
   /** What to do when an object is missing (default: throw). */
   onMissing?(oid: Buffer): void;
@@ -26,6 +29,12 @@ export interface WalkOptions {
 export const missingObject = (oid: Uint8Array) =>
   new GitwellError('UNPROCESSABLE', `missing object ${oidToHex(oid)}`, { oid: oidToHex(oid) });
 
+const NO_DATA = new Uint8Array(0);
+
+function blobInfo(info: { type: number; size: number } | undefined): { type: number; data: Uint8Array } | undefined {
+  return info && { type: info.type, data: NO_DATA };
+}
+
 function drain(w: ObjectWalker, finder: ObjectFinder, opts: WalkOptions, emit: boolean): number {
   let n = 0;
   for (let oid = w.next(); oid !== null; oid = w.next()) {
@@ -33,7 +42,8 @@ function drain(w: ObjectWalker, finder: ObjectFinder, opts: WalkOptions, emit: b
     if (emit && opts.stop?.(oid)) continue;
     if (kind === 3 && opts.wantBlob && !opts.wantBlob(oid)) continue;
     if (kind === 3 && !emit) continue; // a have-side blob is marked by being seen; no need to load it
-    const o = finder.get(oid);
+    // a blob reached through a tree needs only its type checked: no content is read
+    const o = kind === 3 && finder.info ? blobInfo(finder.info(oid)) : finder.get(oid);
     if (!o) {
       if (!emit) continue; // the other side's closure may cross objects we never had (shallow)
       if (opts.onMissing) {

@@ -21,8 +21,8 @@ export function parseFilter(spec: string): Filter {
     return {
       spec,
       wantBlob: (oid, finder) => {
-        const o = finder.get(oid);
-        return o !== undefined && o.data.length < limit;
+        const size = finder.info ? finder.info(oid)?.size : finder.get(oid)?.data.length;
+        return size !== undefined && size < limit;
       },
     };
   }

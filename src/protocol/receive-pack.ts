@@ -109,7 +109,10 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   const known = (oid: Uint8Array) => inPack.has(Buffer.from(oid).toString('latin1')) || store.isMember(repo.id, oid);
 
   // connectivity: everything reachable from the new tips is in the pack or already in the repo
-  const finder = { get: (oid: Uint8Array) => (known(oid) ? store.viewObject(oid) : undefined) };
+  const finder = {
+    get: (oid: Uint8Array) => (known(oid) ? store.viewObject(oid) : undefined),
+    info: (oid: Uint8Array) => (known(oid) ? store.objectInfo(oid) : undefined),
+  };
   const tips = commands.filter((c) => !c.error && c.next !== ZERO_OID);
   let connectError: string | null = null;
   for (const c of tips) {

@@ -8,7 +8,6 @@
  */
 import { GitwellError } from '../core/errors.js';
 import { isOidHex, oidFromHex, ZERO_OID } from '../core/oid.js';
-import type { ObjectFinder } from '../core/object/finder.js';
 import { walkObjects } from '../core/walk.js';
 import { PackWriter } from '../core/pack/writer.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
@@ -17,6 +16,7 @@ import { uploadPackCapsV0, V2_CAPS } from './capabilities.js';
 import { DELIM, FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
 import { parseFilter, type Filter } from './filter.js';
 import { PackCache, type CacheWriter } from '../services/pack-cache.js';
+import { repoFinder } from '../services/objects.js';
 
 export interface FetchRequest {
   wants: string[];
@@ -113,10 +113,6 @@ export function advertiseV2(): Buffer {
   return Buffer.concat([...V2_CAPS.map((c) => pkt(`${c}\n`)), FLUSH]);
 }
 
-/** Objects a repo may serve: members only, so a private repo's objects never leak elsewhere. */
-export function repoFinder(store: Store, repo: RepoRecord): ObjectFinder {
-  return { get: (oid) => (store.isMember(repo.id, oid) ? store.viewObject(oid) : undefined) };
-}
 
 interface Plan {
   shallowLines: string[];

@@ -22,14 +22,10 @@ import { oidToHex } from '../core/oid.js';
 import { CommitGraph, type CommitInfo } from '../protocol/commit-graph.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
 import { commitJson, type CommitJson } from './history.js';
-import { resolveRev } from './objects.js';
+import { repoFinder, resolveRev } from './objects.js';
 
 export { DEFAULT_LIMITS, type DiffOptions, type DiffResult };
 
-/** A repo's objects (members only), as views: core/diff copies what it keeps. */
-function repoFinder(store: Store, repo: RepoRecord): ObjectFinder {
-  return { get: (oid) => (store.isMember(repo.id, oid) ? store.viewObject(oid) : undefined) };
-}
 
 /** Resolves base/head, naming the query field in a 404/422. */
 function resolveField(store: Store, repo: RepoRecord, field: 'base' | 'head', rev: string): { commit: string | null; tree: Buffer } {

@@ -10,34 +10,31 @@ import { indexPack, type IndexResult, type PackSource } from '../core/pack/index
 import type { NewObject, Store } from '../../storage/index.js';
 import { FileSource } from './spool.js';
 
-const BATCH_BYTES = 2 * 1024 * 1024;
-const BATCH_COUNT = 1024;
+/** Objects handed to the writer at a time (one transaction each), by count and content bytes. */
+const BATCH_COUNT = 2048;
+const BATCH_BYTES = 4 * 1024 * 1024;
 /**
- * Bytes handed to LMDB's writer thread and not yet committed. The writer commits when it has
- * caught up with what it was given; a bound much smaller than its backlog makes the decoder
- * wait for every commit (and its sync) instead of working beside it.
+ * Bytes of objects handed to LMDB's writer thread and not yet committed. The writer commits
+ * when it has caught up with what it was given; a bound much smaller than its backlog makes
+ * the decoder wait for every commit instead of working beside it.
  */
 const MAX_INFLIGHT_BYTES = 64 * 1024 * 1024;
-
-type Pending = Map<string, NewObject>;
 
 /** Deeper delta chains than this are stored without their delta (served whole). */
 const MAX_REUSED_DEPTH = 50;
 
 export async function ingestPack(store: Store, repoId: number, src: PackSource): Promise<IndexResult> {
-  let pending: Pending = new Map();
-  let pendingBytes = 0;
-  // batches handed to the writer and not yet committed: still readable from here
-  const inflight: Array<{ batch: Pending; bytes: number; done: Promise<void> }> = [];
+  let batch: NewObject[] = [];
+  let batchBytes = 0;
+  const inflight: Array<{ bytes: number; done: Promise<void> }> = [];
   let inflightBytes = 0;
 
   const flush = async () => {
-    if (pending.size === 0) return;
-    const batch = pending;
-    inflight.push({ batch, bytes: pendingBytes, done: store.putObjectsAsync(batch.values()) });
-    inflightBytes += pendingBytes;
-    pending = new Map();
-    pendingBytes = 0;
+    if (batch.length === 0) return;
+    inflight.push({ bytes: batchBytes, done: store.putObjectsAsync(batch) });
+    inflightBytes += batchBytes;
+    batch = [];
+    batchBytes = 0;
     while (inflightBytes > MAX_INFLIGHT_BYTES) {
       const first = inflight.shift()!;
       await first.done;
@@ -45,26 +42,13 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource):
     }
   };
 
-  const lookup = (oid: Uint8Array) => {
-    const key = Buffer.from(oid).toString('latin1');
-    const p = pending.get(key);
-    if (p) return p;
-    for (const f of inflight) {
-      const hit = f.batch.get(key);
-      if (hit) return hit;
-    }
-    return store.getObject(oid);
-  };
-
   const result = await indexPack(src, {
     check: (type, data) => fsckObject(type, data),
-    sink(oid, type, data, entry, loose) {
-      const packed = entry.depth <= MAX_REUSED_DEPTH && entry.size < 2 ** 48 ? { ...entry, type } : undefined;
-      pending.set(oid.toString('latin1'), { oid, type, data, packed, loose });
-      pendingBytes += data.length;
-      if (pendingBytes >= BATCH_BYTES || pending.size >= BATCH_COUNT) return flush();
+    sink(oid, type, data, entry) {
+      batch.push({ oid, type, data, packed: entry.depth <= MAX_REUSED_DEPTH && entry.size < 2 ** 48 ? entry : undefined });
+      batchBytes += data.length;
+      if (batch.length >= BATCH_COUNT || batchBytes >= BATCH_BYTES) return flush();
     },
-    written: { get: lookup },
     thinDepth: (oid) => store.packedDepth(oid),
     thinBases: {
       get: (oid) => (store.isMember(repoId, oid) ? store.getObject(oid) : undefined),

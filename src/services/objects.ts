@@ -14,7 +14,16 @@ import { GitwellError, notFound, unprocessable } from '../core/errors.js';
 import { isTreeMode, MODE_TREE } from '../core/object/tree.js';
 import { oidToHex, OID_HEX } from '../core/oid.js';
 import { parseCommitLinks } from '../wasm.js';
+import type { ObjectFinder } from '../core/object/finder.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
+
+/** Objects a repo may use: members only, so a private repo's objects never leak elsewhere. Views. */
+export function repoFinder(store: Store, repo: RepoRecord): ObjectFinder {
+  return {
+    get: (oid) => (store.isMember(repo.id, oid) ? store.viewObject(oid) : undefined),
+    info: (oid) => (store.isMember(repo.id, oid) ? store.objectInfo(oid) : undefined),
+  };
+}
 
 export interface Resolved {
   /** the commit the revision names, or null when it names a tree directly */

@@ -4,6 +4,7 @@
 //   tree  = *( mode SP name NUL 20-byte-oid ), entries sorted by name, a tree's name compared
 //           as if it ended in "/"
 import { expect } from 'vitest';
+import type { PackSource } from '../../src/core/pack/indexer.js';
 import { gitBytes, gitOk } from './git.js';
 
 export interface TreeEntry {
@@ -76,3 +77,12 @@ export function noise(n: number, seed = 12345): Buffer {
   }
   return b;
 }
+
+/** A pack in memory, read the way the spooled file is: no more than asked for, as the indexer's windows are. */
+export const bufferSource = (b: Buffer, reads: Array<[number, number]> = []): PackSource => ({
+  size: b.length,
+  read: (offset, min, want = min) => {
+    reads.push([offset, Math.max(min, want)]);
+    return b.subarray(offset, offset + Math.max(min, want));
+  },
+});

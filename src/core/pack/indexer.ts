@@ -6,7 +6,8 @@
  *
  * Memory stays bounded: the pack is read through a window, resolved objects go straight to the
  * sink (the store), small delta payloads are kept from pass 1 up to a budget, and bases live in
- * a byte-bounded LRU; a base evicted from it is read back through `written`.
+ * a byte-bounded LRU; a base evicted from it is computed again from the pack (as git
+ * index-pack does), so nothing handed to the sink is ever read back.
  *
  * Every object is handed on with its entry as it was in the pack (the compressed bytes, and
  * for a delta its base), so that serving can reuse the client's compression and deltas.
@@ -28,6 +29,8 @@ export interface PackSource {
 
 /** An object's entry as the pack carried it: zlib stream of the object, or of a delta on `base`. */
 export interface PackedEntry {
+  /** the object's type (1-4), also for a delta entry */
+  type: number;
   /** inflated size: the object's for a whole entry, the delta's for a delta */
   size: number;
   /** base object id of a delta entry, null for a whole object */
@@ -43,8 +46,6 @@ export interface IndexOptions {
   thinBases?: ObjectFinder;
   /** Delta depth of a thin base as stored (0 if unknown or whole). */
   thinDepth?(oid: Buffer): number;
-  /** Resolved objects already handed to the sink, for bases evicted from the cache. */
-  written: ObjectFinder;
   /**
    * Receives every object, in an order where a delta's base comes first: `loose` is the object
    * as git hashes it ("<type> <size>\0" + content), `data` the content (a view into it).
@@ -101,11 +102,19 @@ function putHead(b: Buffer, head: string): number {
   return head.length;
 }
 
+/**
+ * Resolved bases by entry index, bounded in bytes, least recently used out first. One base too
+ * large for it is still kept, in a slot of its own, so that its children do not each compute
+ * it again.
+ */
 class ByteLru {
   private readonly map = new Map<number, Uint8Array>();
   private bytes = 0;
+  private bigKey = -1;
+  private big: Uint8Array | null = null;
   constructor(private readonly cap: number) {}
   get(k: number): Uint8Array | undefined {
+    if (k === this.bigKey) return this.big!;
     const v = this.map.get(k);
     if (v) {
       this.map.delete(k);
@@ -114,7 +123,12 @@ class ByteLru {
     return v;
   }
   set(k: number, v: Uint8Array): void {
-    if (v.length > this.cap / 4) return;
+    if (v.length > this.cap / 4) {
+      this.bigKey = k;
+      this.big = v;
+      return;
+    }
+    if (this.map.has(k)) return;
     this.map.set(k, v);
     this.bytes += v.length;
     for (const [key, old] of this.map) {
@@ -176,7 +190,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     const why = opts.check?.(t, data, oid);
     if (why) throw packError(`object ${oidToHex(oid)} is invalid: ${why}`);
     oids[i] = oid;
-    return opts.sink(oid, t, data, { size: sizes[i], base, depth: depth[i], z: zView(i) }, loose);
+    return opts.sink(oid, t, data, { type: t, size: sizes[i], base, depth: depth[i], z: zView(i) }, loose);
   };
 
   for (let i = 0; i < count; i++) {
@@ -230,57 +244,96 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   }
   if (off !== end) throw packError(`pack has ${end - off} unexpected bytes after its last entry`);
 
-  // pass 2: resolve deltas depth-first from every base
-  const children = new Map<number | string, number[]>();
-  const addChild = (key: number | string, i: number) => {
-    const list = children.get(key);
-    if (list) list.push(i);
-    else children.set(key, [i]);
-  };
+  // pass 2: resolve deltas depth-first from every base. OFS_DELTA children are found by the
+  // base's entry index, REF_DELTA children by the base's oid (in the pack, or outside: thin)
+  const children = new Map<number, number[]>();
+  const refChildren = new Map<string, number[]>();
   for (let i = 0; i < count; i++) {
-    if (type[i] === OBJ_OFS_DELTA) addChild(indexOfOffset.get(baseOffset[i])!, i);
+    if (type[i] !== OBJ_OFS_DELTA) continue;
+    const b = indexOfOffset.get(baseOffset[i])!;
+    const list = children.get(b);
+    if (list) list.push(i);
+    else children.set(b, [i]);
   }
-  for (const [i, oid] of refBase) addChild(oidToHex(oid), i);
+  for (const [i, oid] of refBase) {
+    const key = oid.toString('latin1');
+    const list = refChildren.get(key);
+    if (list) list.push(i);
+    else refChildren.set(key, [i]);
+  }
+  const hasChildren = (i: number) => children.has(i) || (refChildren.size > 0 && refChildren.has(oids[i].toString('latin1')));
 
   const cache = new ByteLru(opts.baseCacheBytes ?? 48 * 1024 * 1024);
   const resolvedType = new Uint8Array(count);
   for (let i = 0; i < count; i++) if (type[i] < 5) resolvedType[i] = type[i];
+  // for a resolved delta: the entry index of its base (-1: the base outside the pack, thin)
+  const baseIndex = new Int32Array(count).fill(-1);
   let resolved = 0;
 
-  const baseData = (i: number): Uint8Array => {
-    const c = cache.get(i);
-    if (c) return c;
-    const o = opts.written.get(oids[i]);
-    if (!o) throw packError(`internal: resolved base ${oidToHex(oids[i])} cannot be read back`);
-    return Buffer.from(o.data);
+  /** The inflated bytes of entry i (a whole object's content, or a delta). */
+  const inflated = (i: number): Buffer => {
+    const buf = Buffer.allocUnsafe(sizes[i] + 1);
+    inflateAt(src, inflater, zStart[i], sizes[i], buf, 0);
+    return buf.subarray(0, sizes[i]);
+  };
+
+  /**
+   * The content of entry i, resolved already: from the cache, else computed again from the
+   * pack down to the nearest cached or whole object (`outside`: the thin base, if the chain
+   * ends outside the pack).
+   */
+  const contentOf = (i: number, outside: Uint8Array | null): Uint8Array => {
+    const path: number[] = [];
+    let content: Uint8Array | undefined;
+    for (let j = i; ; ) {
+      content = cache.get(j);
+      if (content) break;
+      if (type[j] < 5) {
+        content = inflated(j);
+        cache.set(j, content);
+        break;
+      }
+      path.push(j);
+      j = baseIndex[j];
+      if (j === -1) {
+        content = outside!;
+        break;
+      }
+    }
+    for (let k = path.length - 1; k >= 0; k--) {
+      const e = path[k];
+      content = applyDelta(content, inflated(e));
+      cache.set(e, content);
+    }
+    return content;
   };
 
   /** Resolves every delta below one base: an entry of the pack, or (thin) an outside object. */
   const resolveFrom = async (root: number | null, rootOid: Buffer, rootType: number, rootData: Uint8Array | null, rootDepth: number) => {
-    // stack of [entry index, base entry index or -1 for the outside base]
-    const stack: Array<[number, number]> = [];
-    const pushKids = (i: number | null, oidHex: string, asBase: number) => {
+    // the work stack: entry index, and the entry index of its base (-1: the outside base)
+    const stackEntry: number[] = [];
+    const stackBase: number[] = [];
+    const pushKids = (i: number | null, oid: Buffer, asBase: number) => {
       const a = i === null ? undefined : children.get(i);
-      const b = children.get(oidHex);
-      if (a) for (const k of a) stack.push([k, asBase]);
+      if (a) for (const k of a) (stackEntry.push(k), stackBase.push(asBase));
+      if (refChildren.size === 0) return;
+      const key = oid.toString('latin1');
+      const b = refChildren.get(key);
       if (b) {
-        for (const k of b) stack.push([k, asBase]);
-        children.delete(oidHex);
+        for (const k of b) (stackEntry.push(k), stackBase.push(asBase));
+        refChildren.delete(key);
       }
     };
-    pushKids(root, oidToHex(rootOid), root ?? -1);
-    while (stack.length > 0) {
-      const [i, b] = stack.pop()!;
+    pushKids(root, rootOid, root ?? -1);
+    while (stackEntry.length > 0) {
+      const i = stackEntry.pop()!;
+      const b = stackBase.pop()!;
       if (resolvedType[i]) continue;
-      const base = b === -1 ? rootData! : baseData(b);
+      const base = b === -1 ? rootData! : contentOf(b, rootData);
       const t = b === -1 ? rootType : resolvedType[b];
       let delta = kept.get(i);
       if (delta) kept.delete(i);
-      else {
-        const buf = Buffer.allocUnsafe(sizes[i] + 1);
-        inflateAt(src, inflater, zStart[i], sizes[i], buf, 0);
-        delta = buf.subarray(0, sizes[i]);
-      }
+      else delta = inflated(i);
       let loose: Buffer;
       let headLen = 0;
       try {
@@ -297,34 +350,34 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
       }
       const data = loose.subarray(headLen);
       resolvedType[i] = t;
+      baseIndex[i] = b;
       depth[i] = Math.min(0xffff, (b === -1 ? rootDepth : depth[b]) + 1);
       const wait = emit(i, t, loose, headLen, b === -1 ? rootOid : oids[b]);
       if (wait) await wait;
       resolved++;
-      const hex = oidToHex(oids[i]);
-      if (children.has(i) || children.has(hex)) {
+      if (hasChildren(i)) {
         cache.set(i, data);
-        pushKids(i, hex, i);
+        pushKids(i, oids[i], i);
       }
     }
   };
 
   for (let i = 0; i < count; i++) {
-    if (type[i] < 5 && (children.has(i) || children.has(oidToHex(oids[i])))) await resolveFrom(i, oids[i], type[i], null, 0);
+    if (type[i] < 5 && hasChildren(i)) await resolveFrom(i, oids[i], type[i], null, 0);
   }
   // thin pack: bases the client assumed we have
   let thin = 0;
-  for (const key of [...children.keys()]) {
-    if (typeof key !== 'string' || !children.has(key)) continue;
-    const oid = Buffer.from(key, 'hex');
+  for (const key of [...refChildren.keys()]) {
+    if (!refChildren.has(key)) continue;
+    const oid = Buffer.from(key, 'latin1');
     const base = opts.thinBases?.get(oid);
     if (!base) continue;
     thin++;
     await resolveFrom(null, oid, base.type, Buffer.from(base.data), opts.thinDepth?.(oid) ?? 0);
   }
   if (resolved !== deltas) {
-    const missing = [...children.keys()].find((k) => typeof k === 'string');
-    throw packError(`pack has ${deltas - resolved} unresolved deltas${missing ? ` (missing base ${missing})` : ''}`);
+    const missing = refChildren.keys().next().value;
+    throw packError(`pack has ${deltas - resolved} unresolved deltas${missing !== undefined ? ` (missing base ${oidToHex(Buffer.from(missing, 'latin1'))})` : ''}`);
   }
   return { objects: count, deltas, thin, bytes: src.size, oids };
 }

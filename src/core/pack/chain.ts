@@ -1,0 +1,124 @@
+/**
+ * Objects kept only as the pack entry they came in: a zlib stream of the object, or of a delta
+ * (gitformat-pack: "copy" and "insert" instructions against a base object) on a base that is
+ * kept the same way or whole. Reading one walks the chain down to something whole, inflating
+ * each delta on the way, then applies the deltas back up — what git does for an object in a
+ * pack, with a byte-bounded cache of the objects it resolved (git's delta_base_cache).
+ *
+ * Chains are short by construction: ingest keeps an entry only up to a depth of 50 and stores
+ * deeper objects whole. A chain that does not end, or an entry that does not inflate or apply,
+ * means the store is damaged: that is an error, never a wrong object.
+ */
+import { applyDelta, WasmFormatError } from '../../wasm.js';
+import { oidToHex } from '../oid.js';
+import { InflateError, Inflater } from './inflate.js';
+
+/** A kept entry: `size` is the inflated size of `z` (the object's, or the delta's). */
+export interface ChainEntry {
+  type: number;
+  size: number;
+  base: Uint8Array | null;
+  z: Uint8Array;
+}
+
+export interface ChainSource {
+  /** The object's content when it is stored whole (a view is fine: it is used before the next call). */
+  whole(oid: Uint8Array): Uint8Array | undefined;
+  /** The kept entry of an object that is not stored whole (a view, valid until the next call). */
+  entry(oid: Uint8Array): ChainEntry | undefined;
+}
+
+/** Longer than any chain ingest keeps: past it the chain loops or the store is damaged. */
+const MAX_CHAIN = 4096;
+
+/** A damaged store is a fault to log, not an answer to give: a plain Error (a 500 to a client). */
+const damaged = (oid: Uint8Array, why: string) => new Error(`gitwell store: object ${oidToHex(oid)}: ${why}`);
+
+class ContentCache {
+  private readonly map = new Map<string, Buffer>();
+  private bytes = 0;
+  constructor(private readonly cap: number) {}
+
+  get(key: string): Buffer | undefined {
+    const v = this.map.get(key);
+    if (v) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+
+  set(key: string, v: Buffer): void {
+    if (v.length > this.cap / 8 || this.map.has(key)) return;
+    this.map.set(key, v);
+    this.bytes += v.length;
+    for (const [k, old] of this.map) {
+      if (this.bytes <= this.cap) break;
+      this.map.delete(k);
+      this.bytes -= old.length;
+    }
+  }
+}
+
+export class ChainReader {
+  private readonly inflater = new Inflater();
+  private readonly cache: ContentCache;
+
+  constructor(private readonly source: ChainSource, cacheBytes = 64 * 1024 * 1024) {
+    this.cache = new ContentCache(cacheBytes);
+  }
+
+  private inflate(oid: Uint8Array, e: ChainEntry): Buffer {
+    const out = Buffer.allocUnsafe(e.size + 1);
+    try {
+      this.inflater.inflateInto(e.z, out, 0, e.size);
+    } catch (err) {
+      if (err instanceof InflateError) throw damaged(oid, `its entry ${err.message}`);
+      throw err;
+    }
+    return out.subarray(0, e.size);
+  }
+
+  /** The content of `oid`, an object kept as an entry (not whole): owned, and shared with the cache. */
+  read(oid: Uint8Array): Buffer {
+    const deltas: Array<{ key: string; oid: Buffer; delta: Buffer }> = [];
+    let cur = Buffer.from(oid.buffer, oid.byteOffset, 20);
+    let content: Uint8Array | undefined;
+    for (;;) {
+      const key = cur.toString('latin1');
+      content = this.cache.get(key);
+      if (content) break;
+      if (deltas.length > 0) {
+        const w = this.source.whole(cur);
+        if (w) {
+          content = w; // a view: the deltas below are applied before the next read
+          break;
+        }
+      }
+      const e = this.source.entry(cur);
+      if (!e) throw damaged(cur, deltas.length ? `the base of ${oidToHex(deltas[deltas.length - 1].oid)} is missing` : 'it has no content');
+      if (e.base === null) {
+        const whole = this.inflate(cur, e);
+        this.cache.set(key, whole);
+        content = whole;
+        break;
+      }
+      if (deltas.length === MAX_CHAIN) throw damaged(oid, 'its delta chain does not end');
+      deltas.push({ key, oid: cur, delta: this.inflate(cur, e) });
+      cur = Buffer.from(e.base.subarray(0, 20));
+    }
+    for (let i = deltas.length - 1; i >= 0; i--) {
+      const d = deltas[i];
+      let next: Buffer;
+      try {
+        next = applyDelta(content, d.delta);
+      } catch (err) {
+        if (err instanceof WasmFormatError) throw damaged(d.oid, `its delta does not apply: ${err.message}`);
+        throw err;
+      }
+      this.cache.set(d.key, next);
+      content = next;
+    }
+    return content as Buffer;
+  }
+}
