@@ -24,6 +24,12 @@ export interface WalkOptions {
   visit?(oid: Buffer, type: number, data: Uint8Array): void;
   /** What to do when an object is missing (default: throw). */
   onMissing?(oid: Buffer): void;
+  /**
+   * False: a blob reached through a tree is emitted without being looked up (it is not checked
+   * to exist or to be a blob). For walks over a store known to be connected; a connectivity
+   * check leaves this on. Default true.
+   */
+  checkBlobs?: boolean;
 }
 
 export const missingObject = (oid: Uint8Array) =>
@@ -42,6 +48,11 @@ function drain(w: ObjectWalker, finder: ObjectFinder, opts: WalkOptions, emit: b
     if (emit && opts.stop?.(oid)) continue;
     if (kind === 3 && opts.wantBlob && !opts.wantBlob(oid)) continue;
     if (kind === 3 && !emit) continue; // a have-side blob is marked by being seen; no need to load it
+    if (kind === 3 && opts.checkBlobs === false) {
+      n++;
+      opts.visit?.(oid, 3, NO_DATA);
+      continue;
+    }
     // a blob reached through a tree needs only its type checked: no content is read
     const o = kind === 3 && finder.info ? blobInfo(finder.info(oid)) : finder.get(oid);
     if (!o) {

@@ -1,7 +1,8 @@
 /**
  * Commit-graph questions upload-pack asks: which commits to send given wants and haves, where
  * a shallow history is cut, whether negotiation may stop. Commits come from an ObjectFinder and
- * are parsed by the WASM core; each request keeps its own small cache of parsed commits.
+ * are parsed by the WASM core; each request keeps its own cache of parsed commits, and may
+ * share one kept across requests (services/commit-cache.ts).
  */
 import { parseCommitLinks } from '../wasm.js';
 import type { ObjectFinder } from '../core/object/finder.js';
@@ -16,18 +17,30 @@ export interface CommitInfo {
   time: number;
 }
 
+/** Parsed commits of one repo shared across requests: only commits the finder gave are put. */
+export interface SharedCommits {
+  get(oid: string): CommitInfo | undefined;
+  set(oid: string, info: CommitInfo): void;
+}
+
 export class CommitGraph {
   private readonly cache = new Map<string, CommitInfo | null>();
-  constructor(private readonly finder: ObjectFinder) {}
+  constructor(
+    private readonly finder: ObjectFinder,
+    private readonly shared?: SharedCommits,
+  ) {}
 
   get(oid: string): CommitInfo | null {
     let c = this.cache.get(oid);
     if (c !== undefined) return c;
-    const o = this.finder.get(oidFromHex(oid));
-    c = null;
-    if (o && o.type === 1) {
-      const l = parseCommitLinks(o.data);
-      c = { oid, tree: oidToHex(l.tree), parents: l.parents.map(oidToHex), time: l.commitTime };
+    c = this.shared?.get(oid) ?? null;
+    if (c === null) {
+      const o = this.finder.get(oidFromHex(oid));
+      if (o && o.type === 1) {
+        const l = parseCommitLinks(o.data);
+        c = { oid, tree: oidToHex(l.tree), parents: l.parents.map(oidToHex), time: l.commitTime };
+        this.shared?.set(oid, c);
+      }
     }
     this.cache.set(oid, c);
     return c;

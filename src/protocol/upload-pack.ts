@@ -9,6 +9,7 @@
 import { GitwellError } from '../core/errors.js';
 import { isOidHex, oidFromHex, ZERO_OID } from '../core/oid.js';
 import { walkObjects } from '../core/walk.js';
+import { OidIndex } from '../core/oid-index.js';
 import { PackWriter } from '../core/pack/writer.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
 import { CommitGraph, selectCommits, shallowByDepth, shallowByExclusion } from './commit-graph.js';
@@ -16,6 +17,7 @@ import { uploadPackCapsV0, V2_CAPS } from './capabilities.js';
 import { DELIM, FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
 import { parseFilter, type Filter } from './filter.js';
 import { PackCache, type CacheWriter } from '../services/pack-cache.js';
+import { commitCache } from '../services/commit-cache.js';
 import { repoFinder } from '../services/objects.js';
 
 export interface FetchRequest {
@@ -81,7 +83,7 @@ function fetchArg(req: FetchRequest, line: string): boolean {
 }
 
 export function refAdvertisement(store: Store, repo: RepoRecord): { refs: Array<{ name: string; oid: string; peeled?: string }>; head: string | null; headTarget: string } {
-  const g = new CommitGraph(repoFinder(store, repo));
+  const g = new CommitGraph(repoFinder(store, repo), commitCache(repo.id));
   const refs = store.listRefs(repo.id).map((r) => {
     if (!r.name.startsWith('refs/tags/')) return r;
     const p = g.peel(r.oid);
@@ -123,7 +125,7 @@ interface Plan {
 /** Everything but the framing: which shallow lines to send and which objects go in the pack. */
 function planPack(store: Store, repo: RepoRecord, req: FetchRequest, common: string[]): Plan {
   const finder = repoFinder(store, repo);
-  const g = new CommitGraph(finder);
+  const g = new CommitGraph(finder, commitCache(repo.id));
   const clientShallow = new Set(req.shallows);
   const deepening = req.depth > 0 || req.deepenSince !== null || req.deepenNot.length > 0;
 
@@ -197,11 +199,17 @@ function planPack(store: Store, repo: RepoRecord, req: FetchRequest, common: str
   }
   const out: Buffer[] = [];
   const filter = req.filter;
-  walkObjects(finder, [...sel.send.map((c) => oidFromHex(c.oid)), ...otherWants.map(oidFromHex), ...tagObjects.map(oidFromHex)], {
+  // The walk starts from commits and tags of this repo (wants and haves are checked members)
+  // and membership is closed under reachability: every way in (receive-pack's connectivity
+  // check, the API's commits and ref updates) refuses links to objects the repo does not
+  // hold. So what the walk reaches needs no membership read of its own.
+  const objects = { get: (oid: Uint8Array) => store.viewObject(oid), info: (oid: Uint8Array) => store.objectInfo(oid) };
+  walkObjects(objects, [...sel.send.map((c) => oidFromHex(c.oid)), ...otherWants.map(oidFromHex), ...tagObjects.map(oidFromHex)], {
     followParents: false,
     haveRoots,
-    wantBlob: filter ? (oid) => filter.wantBlob(oid, finder) : undefined,
+    wantBlob: filter ? (oid) => filter.wantBlob(oid, objects) : undefined,
     visit: (oid) => out.push(oid),
+    checkBlobs: false,
     onMissing: () => {
       throw new GitwellError('INTERNAL_ERROR', 'repository is missing an object it references');
     },
@@ -228,48 +236,56 @@ function planPack(store: Store, repo: RepoRecord, req: FetchRequest, common: str
 
 /**
  * The bytes of the pack for a plan. An object that came in a pushed pack goes out as it came
- * (its zlib stream, and its delta when the base goes out too); others are deflated here.
- * Reused deltas must point to a shallower entry, so no chain can loop.
+ * (its zlib stream, and its delta when the base goes out too); others are deflated here. A
+ * reused delta's base is written first, so that it can be an OFS_DELTA. Chains of stored
+ * entries cannot loop: an entry is stored once, after its base, and never replaced.
  */
 async function* packBytes(store: Store, plan: Plan, ofsDelta: boolean): AsyncGenerator<Buffer> {
-  // where each object's entry starts once written (-1: going out, not written yet)
-  const offsets = new Map<string, number>();
-  for (let i = 0; i < plan.count; i++) offsets.set(plan.objects.toString('latin1', i * 20, i * 20 + 20), -1);
+  const index = new OidIndex(plan.objects, plan.count);
+  // where each object's entry starts once written (-1: not written yet)
+  const offsets = new Float64Array(plan.count).fill(-1);
   const w = new PackWriter(plan.count);
-
-  /** Writes one object: its reused entry (OFS_DELTA if its base is already out), or deflated. */
-  const writeOne = (oid: Buffer): Buffer | null => {
-    const key = oid.toString('latin1');
-    offsets.set(key, w.written);
-    // views are valid until the next store read: use them before reading again
-    const p = store.viewPacked(oid);
-    if (p && !p.base) return w.addEntry(p.type, p.size, null, p.z);
-    const baseKey = p?.base?.toString('latin1');
-    if (p && baseKey !== undefined && offsets.has(baseKey) && store.packedDepth(Buffer.from(p.base!)) < p.depth) {
-      const again = store.viewPacked(oid)!;
-      const at = offsets.get(baseKey)!;
-      return w.addEntry(again.type, again.size, again.base, again.z, ofsDelta && at >= 0 ? at : -1);
-    }
-    const o = store.viewObject(oid);
-    if (!o) throw new GitwellError('INTERNAL_ERROR', 'object vanished while packing');
-    return w.add(o.type, o.data);
-  };
+  /** An entry taken off the store and kept until its base is out (a copy: views do not last). */
+  interface Held {
+    i: number;
+    type: number;
+    size: number;
+    base: Buffer;
+    z: Buffer;
+    b: number;
+  }
+  const held: Held[] = [];
 
   for (let i = 0; i < plan.count; i++) {
-    const oid = plan.objects.subarray(i * 20, i * 20 + 20);
-    if (offsets.get(oid.toString('latin1'))! >= 0) continue;
-    // bases first, so that reused deltas can be OFS_DELTAs: follow the chain down to a base
-    // that is already out (or is whole); depths strictly decrease along it, so it ends
-    const chain: Buffer[] = [Buffer.from(oid)];
-    for (;;) {
-      const p = store.viewPacked(chain[chain.length - 1]);
-      if (!p || !p.base || offsets.get(p.base.toString('latin1')) !== -1) break;
-      const base = Buffer.from(p.base);
-      if (store.packedDepth(base) >= p.depth) break;
-      chain.push(base);
+    if (offsets[i] >= 0) continue;
+    // one read per object: a delta whose base goes out later is held, and its base written first
+    for (let j = i; ; ) {
+      const oid = plan.objects.subarray(j * 20, j * 20 + 20);
+      const p = store.viewPacked(oid); // a view, valid until the next store read
+      const b = p?.base ? index.indexOf(p.base) : -1;
+      if (p && b >= 0 && offsets[b] < 0) {
+        if (held.length > plan.count) throw new GitwellError('INTERNAL_ERROR', 'a delta chain of the store loops');
+        held.push({ i: j, type: p.type, size: p.size, base: Buffer.from(p.base!), z: Buffer.from(p.z), b });
+        j = b;
+        continue;
+      }
+      offsets[j] = w.written;
+      let chunk: Buffer | null;
+      if (p && b >= 0) chunk = w.addEntry(p.type, p.size, p.base, p.z, ofsDelta ? offsets[b] : -1);
+      else if (p && !p.base) chunk = w.addEntry(p.type, p.size, null, p.z);
+      else {
+        // no entry, or a delta whose base does not go out: the whole object, deflated here
+        const o = store.viewObject(oid);
+        if (!o) throw new GitwellError('INTERNAL_ERROR', 'object vanished while packing');
+        chunk = w.add(o.type, o.data);
+      }
+      if (chunk) yield chunk;
+      break;
     }
-    for (let j = chain.length - 1; j >= 0; j--) {
-      const chunk = writeOne(chain[j]);
+    while (held.length > 0) {
+      const h = held.pop()!;
+      offsets[h.i] = w.written;
+      const chunk = w.addEntry(h.type, h.size, h.base, h.z, ofsDelta ? offsets[h.b] : -1);
       if (chunk) yield chunk;
     }
   }
@@ -350,7 +366,7 @@ function commonHaves(store: Store, repo: RepoRecord, haves: string[]): string[] 
 /** git's ok_to_give_up: every want reaches a commit the client has. */
 function readyToGiveUp(store: Store, repo: RepoRecord, wants: string[], common: string[]): boolean {
   if (common.length === 0) return false;
-  const g = new CommitGraph(repoFinder(store, repo));
+  const g = new CommitGraph(repoFinder(store, repo), commitCache(repo.id));
   const set = new Set(common);
   return wants.every((w) => {
     const p = g.peel(w);
