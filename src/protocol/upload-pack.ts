@@ -197,7 +197,9 @@ function planPack(store: Store, repo: RepoRecord, req: FetchRequest, common: str
     const c = g.get(s);
     if (c && !extraParents.includes(s)) haveRoots.push(oidFromHex(c.tree));
   }
-  const out: Buffer[] = [];
+  // objects go out grouped by type, commits first, as git's pack-objects writes them: the
+  // client's index-pack checks links as it goes and is quickest on that order
+  const byType: Buffer[][] = [[], [], [], [], []];
   const filter = req.filter;
   // The walk starts from commits and tags of this repo (wants and haves are checked members)
   // and membership is closed under reachability: every way in (receive-pack's connectivity
@@ -208,12 +210,14 @@ function planPack(store: Store, repo: RepoRecord, req: FetchRequest, common: str
     followParents: false,
     haveRoots,
     wantBlob: filter ? (oid) => filter.wantBlob(oid, objects) : undefined,
-    visit: (oid) => out.push(oid),
+    visit: (oid, type) => byType[type].push(oid),
     checkBlobs: false,
     onMissing: () => {
       throw new GitwellError('INTERNAL_ERROR', 'repository is missing an object it references');
     },
   });
+
+  const out = [...byType[1], ...byType[4], ...byType[2], ...byType[3]];
 
   // include-tag: annotated tags whose target is being sent
   if (req.caps.has('include-tag')) {
