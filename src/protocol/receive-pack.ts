@@ -12,6 +12,7 @@
 import { GitwellError } from '../core/errors.js';
 import { checkPushRefName } from '../core/refname.js';
 import { oidFromHex, ZERO_OID } from '../core/oid.js';
+import { OidIndex } from '../core/oid-index.js';
 import { CommitGraph } from './commit-graph.js';
 import { walkObjects } from '../core/walk.js';
 import type { RefUpdate, RepoRecord, Store } from '../../storage/index.js';
@@ -86,6 +87,9 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   // the pack: decode and validate every object before any ref may move
   const pack = body.slice(packAt);
   let packOids: Buffer[] = [];
+  let packed: OidIndex = new OidIndex(Buffer.alloc(0), 0);
+  let packTypes: Uint8Array = new Uint8Array(0);
+  let packSizes: Float64Array = new Float64Array(0);
   if (pack.size === 0 && commands.some((c) => c.next !== ZERO_OID)) {
     // git sends a pack (maybe of no objects) with every push that is not only deletions
     for (const c of commands) c.error ??= 'unpacker error';
@@ -95,6 +99,9 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
     try {
       const r = await ingestPack(store, repo.id, pack);
       packOids = r.oids;
+      packed = new OidIndex(Buffer.concat(r.oids), r.oids.length);
+      packTypes = r.types;
+      packSizes = r.objectSizes;
       progress.push(`Resolved ${r.objects} objects (${r.deltas} deltas${r.thin ? `, ${r.thin} thin bases` : ''}).\n`);
     } catch (e) {
       // whatever went wrong, the client gets an unpack error in the protocol, not a bare 500
@@ -105,13 +112,17 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
     }
   }
 
-  const inPack = new Set(packOids.map((o) => o.toString('latin1')));
-  const known = (oid: Uint8Array) => inPack.has(Buffer.from(oid).toString('latin1')) || store.isMember(repo.id, oid);
+  const inPack = (oid: Uint8Array) => packed.indexOf(oid) >= 0;
+  const known = (oid: Uint8Array) => inPack(oid) || store.isMember(repo.id, oid);
 
   // connectivity: everything reachable from the new tips is in the pack or already in the repo
   const finder = {
     get: (oid: Uint8Array) => (known(oid) ? store.viewObject(oid) : undefined),
-    info: (oid: Uint8Array) => (known(oid) ? store.objectInfo(oid) : undefined),
+    info: (oid: Uint8Array) => {
+      const i = packed.indexOf(oid);
+      if (i >= 0) return { type: packTypes[i], size: packSizes[i] };
+      return store.isMember(repo.id, oid) ? store.objectInfo(oid) : undefined;
+    },
   };
   const tips = commands.filter((c) => !c.error && c.next !== ZERO_OID);
   let connectError: string | null = null;
@@ -127,7 +138,7 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
     walkObjects(
       finder,
       tips.filter((c) => !c.error).map((c) => oidFromHex(c.next)),
-      { stop: (oid) => !inPack.has(oid.toString('latin1')) && store.isMember(repo.id, oid) },
+      { stop: (oid) => !inPack(oid) && store.isMember(repo.id, oid) },
     );
   } catch (e) {
     if (!(e instanceof GitwellError)) throw e;

@@ -63,7 +63,10 @@ export interface IndexResult {
   deltas: number;
   thin: number;
   bytes: number;
+  /** every object's id, type (1-4) and content size, by entry index */
   oids: Buffer[];
+  types: Uint8Array;
+  objectSizes: Float64Array;
 }
 
 export const packError = (message: string) => new GitwellError('UNPROCESSABLE', message);
@@ -172,6 +175,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   const baseOffset = new Float64Array(count);
   const depth = new Uint16Array(count);
   const oids: Buffer[] = new Array(count);
+  const objectSizes = new Float64Array(count);
   const refBase = new Map<number, Buffer>();
   const kept = new Map<number, Buffer>();
   let keptBytes = 0;
@@ -190,6 +194,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     const why = opts.check?.(t, data, oid);
     if (why) throw packError(`object ${oidToHex(oid)} is invalid: ${why}`);
     oids[i] = oid;
+    objectSizes[i] = data.length;
     return opts.sink(oid, t, data, { type: t, size: sizes[i], base, depth: depth[i], z: zView(i) }, loose);
   };
 
@@ -379,5 +384,5 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     const missing = refChildren.keys().next().value;
     throw packError(`pack has ${deltas - resolved} unresolved deltas${missing !== undefined ? ` (missing base ${oidToHex(Buffer.from(missing, 'latin1'))})` : ''}`);
   }
-  return { objects: count, deltas, thin, bytes: src.size, oids };
+  return { objects: count, deltas, thin, bytes: src.size, oids, types: resolvedType, objectSizes };
 }
