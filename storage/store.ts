@@ -70,8 +70,6 @@ export interface NewObject {
   data: Uint8Array;
   /** the entry to reuse when serving, if the object came in a pack */
   packed?: PackedObject;
-  /** the object as git hashes it ("<type> <size>\0" + data), if the caller has it: stored as is */
-  loose?: Buffer;
 }
 
 export interface RefEntry {
