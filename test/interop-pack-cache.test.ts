@@ -1,11 +1,12 @@
 // Whole-clone packs are served from the pack cache after the first clone. The cached path
 // streams at disk speed, which is what exposed a back-pressure stall in the HTTP writer: keep
 // a clone big enough to push back on the socket, and clone it repeatedly over v0 and v2.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
-import { fsck, git, gitOk, objectIds, repoUrl, tempDir } from './helpers/git.js';
+import { fsck, git, gitEnv, gitOk, objectIds, repoUrl, tempDir } from './helpers/git.js';
 
 let gw: Gitwell;
 let key: string;
@@ -54,6 +55,30 @@ describe('pack cache', () => {
     }
     const cached = fs.readdirSync(path.join(gw.dataDir, 'cache', 'packs')).filter((f) => f.endsWith('.pack'));
     expect(cached).toHaveLength(1);
+  }, 180_000);
+
+  it('clones that arrive together after a push share one fill; one client going away stops only its own', async () => {
+    fs.writeFileSync(path.join(src, 'herd.txt'), 'a new tip, so no cached pack\n');
+    await gitOk(['add', '-A'], { cwd: src });
+    await gitOk(['-c', 'user.name=T', '-c', 'user.email=t@e', 'commit', '-qm', 'herd'], { cwd: src });
+    await gitOk(['push', '-q', repoUrl(gw.url, 'acme/big', key), 'main'], { cwd: src });
+    const packs = () => fs.readdirSync(path.join(gw.dataDir, 'cache', 'packs')).filter((f) => f.endsWith('.pack'));
+    const before = packs();
+    const want = await objectIds(src);
+    // one client that hangs up as soon as its pack starts to arrive
+    const quitter = spawn('git', ['clone', '-q', '--bare', repoUrl(gw.url, 'acme/big'), path.join(tempDir('gw-cache-quit-'), 'c.git')], { env: gitEnv(), stdio: 'ignore' });
+    setTimeout(() => quitter.kill('SIGKILL'), 150);
+    const dirs = ['2', '0', '2', '0', '2', '0'].map((v) => ({ v, dir: path.join(tempDir('gw-cache-herd-'), 'c.git') }));
+    const results = await Promise.all(dirs.map(({ v, dir }) => git(['-c', `protocol.version=${v}`, 'clone', '-q', '--bare', repoUrl(gw.url, 'acme/big'), dir])));
+    for (const [i, r] of results.entries()) {
+      expect(r.code, r.stderr).toBe(0);
+      expect(await objectIds(dirs[i].dir)).toEqual(want);
+    }
+    expect((await fsck(dirs[0].dir)).code).toBe(0);
+    // one new cached pack for the new tip, complete, and no temp file left behind
+    const after = packs();
+    expect(after.filter((f) => !before.includes(f))).toHaveLength(1);
+    expect(fs.readdirSync(path.join(gw.dataDir, 'cache', 'packs')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   }, 180_000);
 
   it('a fetch with haves is not served from the whole-clone pack', async () => {

@@ -16,7 +16,7 @@ import { CommitGraph, selectCommits, shallowByDepth, shallowByExclusion } from '
 import { uploadPackCapsV0, V2_CAPS } from './capabilities.js';
 import { DELIM, FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
 import { parseFilter, type Filter } from './filter.js';
-import { PackCache, type CacheWriter } from '../services/pack-cache.js';
+import { PackCache } from '../services/pack-cache.js';
 import { commitCache } from '../services/commit-cache.js';
 import { repoFinder } from '../services/objects.js';
 
@@ -296,21 +296,6 @@ async function* packBytes(store: Store, plan: Plan, ofsDelta: boolean): AsyncGen
   yield w.finish();
 }
 
-/** Copies a stream into the cache as it passes; the cache keeps it only if it ran to the end. */
-async function* tee(src: AsyncIterable<Buffer>, sink: CacheWriter): AsyncGenerator<Buffer> {
-  let done = false;
-  try {
-    for await (const chunk of src) {
-      sink.write(chunk);
-      yield chunk;
-    }
-    done = true;
-  } finally {
-    if (done) sink.commit();
-    else sink.abort();
-  }
-}
-
 /** Smaller packs are quicker to make than to look up. */
 const CACHE_MIN_OBJECTS = 1000;
 
@@ -332,16 +317,15 @@ export function preparePack(store: Store, repo: RepoRecord, req: FetchRequest, c
     // include-tag adds the repo's tags that point into the pack: the tags are part of the key
     if (req.caps.has('include-tag')) for (const r of store.listRefs(repo.id, 'refs/tags/')) parts.push(`${r.name} ${r.oid}`);
     key = PackCache.key(parts);
-    const hit = cache.open(key);
-    if (hit) return { shallowLines: [], count: hit.count, bytes: hit.chunks };
+    // from the cache, from a fill another request started, or planned here and shared
+    const shared = cache.share(key, () => {
+      const plan = planPack(store, repo, req, common);
+      return { count: plan.count, bytes: packBytes(store, plan, req.caps.has('ofs-delta')), keep: plan.count >= CACHE_MIN_OBJECTS };
+    });
+    return { shallowLines: [], count: shared.count, bytes: shared.chunks };
   }
   const plan = planPack(store, repo, req, common);
-  const bytes = packBytes(store, plan, req.caps.has('ofs-delta'));
-  return {
-    shallowLines: plan.shallowLines,
-    count: plan.count,
-    bytes: cacheable && plan.count >= CACHE_MIN_OBJECTS ? tee(bytes, cache.create(key)) : bytes,
-  };
+  return { shallowLines: plan.shallowLines, count: plan.count, bytes: packBytes(store, plan, req.caps.has('ofs-delta')) };
 }
 
 /** The pack framed for the wire: side-band channel 1 when `band`, progress on channel 2. */

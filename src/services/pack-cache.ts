@@ -4,6 +4,11 @@
  * with the same wants: read-heavy repos serve their clones from a file instead of walking
  * and packing again. Files are written under a temp name and renamed when complete; the
  * oldest-used files go when the cache passes its byte budget.
+ *
+ * A pack not cached yet is made once however many clients ask for it at the same time (a
+ * fleet of CI jobs after a push): the first request starts filling the file, at its own
+ * pace rather than any client's, and every request, the first too, streams the file as it
+ * grows. A client that goes away stops only its own stream.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -27,7 +32,62 @@ export interface CacheWriter {
   abort(): void;
 }
 
+/** A pack being made: its bytes go to a temp file, which readers follow as it grows. */
+class Filling {
+  written = 0;
+  done = false;
+  error: Error | null = null;
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    readonly tmp: string,
+    readonly count: number,
+  ) {}
+
+  /** Wakes every reader waiting for more bytes (or for the end). */
+  notify(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private next(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** The pack from its first byte: what is written so far, then the rest as it comes. */
+  async *follow(): AsyncGenerator<Buffer> {
+    const fd = fs.openSync(this.tmp, 'r');
+    try {
+      for (let pos = 0; ; ) {
+        if (this.error) throw this.error;
+        if (pos < this.written) {
+          const want = Math.min(CHUNK, this.written - pos);
+          const buf = Buffer.allocUnsafe(want);
+          const n = fs.readSync(fd, buf, 0, want, pos);
+          if (n === 0) throw new Error('pack cache: the file being filled came up short');
+          pos += n;
+          yield n === want ? buf : buf.subarray(0, n);
+        } else if (this.done) return;
+        else await this.next();
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+/** What a fill is made from: the pack's object count and its bytes; `keep: false` serves them without caching. */
+export interface PackSourceForCache {
+  count: number;
+  bytes: AsyncIterable<Buffer>;
+  keep: boolean;
+}
+
+/** Bytes written between two turns of the event loop while filling (others get to run). */
+const FILL_SLICE_BYTES = 1024 * 1024;
+
 export class PackCache {
+  private readonly filling = new Map<string, Filling>();
+
   constructor(
     private readonly dir: string,
     private readonly maxBytes: number,
@@ -80,7 +140,50 @@ export class PackCache {
     return { count: head.readUInt32BE(8), chunks: chunks() };
   }
 
-  create(key: string): CacheWriter {
+  /**
+   * The pack for `key` from the cache, or from a fill already under way, or from a new fill of
+   * `make()` (called only then). Every caller gets its own stream from the first byte.
+   */
+  share(key: string, make: () => PackSourceForCache): { count: number; chunks: AsyncIterable<Buffer> } {
+    const hit = this.open(key);
+    if (hit) return hit;
+    let f = this.filling.get(key);
+    if (!f) {
+      const src = make();
+      if (!src.keep) return { count: src.count, chunks: src.bytes };
+      const w = this.create(key);
+      f = new Filling(w.path, src.count);
+      this.filling.set(key, f);
+      void this.fill(key, f, w, src.bytes);
+    }
+    return { count: f.count, chunks: f.follow() };
+  }
+
+  private async fill(key: string, f: Filling, w: CacheWriter & { path: string }, bytes: AsyncIterable<Buffer>): Promise<void> {
+    try {
+      let slice = 0;
+      for await (const chunk of bytes) {
+        w.write(chunk);
+        f.written += chunk.length;
+        f.notify();
+        slice += chunk.length;
+        if (slice >= FILL_SLICE_BYTES) {
+          slice = 0;
+          await new Promise<void>((r) => setImmediate(r));
+        }
+      }
+      w.commit();
+    } catch (e) {
+      f.error = e instanceof Error ? e : new Error(String(e));
+      w.abort();
+    } finally {
+      f.done = true;
+      this.filling.delete(key);
+      f.notify();
+    }
+  }
+
+  create(key: string): CacheWriter & { path: string } {
     const final = this.file(key);
     const tmp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     const fd = fs.openSync(tmp, 'w', 0o600);
@@ -90,6 +193,7 @@ export class PackCache {
       closed = true;
     };
     return {
+      path: tmp,
       write: (chunk) => {
         fs.writeSync(fd, chunk);
       },
@@ -102,6 +206,7 @@ export class PackCache {
       },
       abort: () => {
         close();
+        // readers hold their own descriptors: removing the name does not cut them off
         fs.rm(tmp, { force: true }, () => {});
       },
     };
