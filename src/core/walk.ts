@@ -41,9 +41,12 @@ function blobInfo(info: { type: number; size: number } | undefined): { type: num
   return info && { type: info.type, data: NO_DATA };
 }
 
-function drain(w: ObjectWalker, finder: ObjectFinder, opts: WalkOptions, emit: boolean): number {
+/** Takes up to `budget` objects off the walker; `done` when it ran dry. */
+function drain(w: ObjectWalker, finder: ObjectFinder, opts: WalkOptions, emit: boolean, budget: number): { n: number; done: boolean } {
   let n = 0;
-  for (let oid = w.next(); oid !== null; oid = w.next()) {
+  for (; budget > 0; budget--) {
+    const oid = w.next();
+    if (oid === null) return { n, done: true };
     const kind = w.nextKind;
     if (emit && opts.stop?.(oid)) continue;
     if (kind === 3 && opts.wantBlob && !opts.wantBlob(oid)) continue;
@@ -70,7 +73,7 @@ function drain(w: ObjectWalker, finder: ObjectFinder, opts: WalkOptions, emit: b
     if (o.type !== 3) w.visit(o.type, o.data);
     if (emit) opts.visit?.(oid, o.type, o.data);
   }
-  return n;
+  return { n, done: false };
 }
 
 /** Walks from `starts`, skipping the closure of `haveRoots`; returns the number of objects emitted. */
@@ -79,10 +82,36 @@ export function walkObjects(finder: ObjectFinder, starts: Iterable<Uint8Array>, 
   try {
     if (opts.haveRoots) {
       for (const h of opts.haveRoots) w.push(h, 0);
-      drain(w, finder, opts, false);
+      drain(w, finder, opts, false, Infinity);
     }
     for (const s of starts) w.push(s, 0);
-    return drain(w, finder, opts, true);
+    return drain(w, finder, opts, true, Infinity).n;
+  } finally {
+    w.dispose();
+  }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * walkObjects in slices of `slice` objects, letting the event loop run between them: a walk
+ * over a big repository does not hold up every other request while it goes.
+ */
+export async function walkObjectsAsync(finder: ObjectFinder, starts: Iterable<Uint8Array>, opts: WalkOptions = {}, slice = 8192): Promise<number> {
+  const w = new ObjectWalker({ followParents: opts.followParents ?? true });
+  try {
+    if (opts.haveRoots) {
+      for (const h of opts.haveRoots) w.push(h, 0);
+      while (!drain(w, finder, opts, false, slice).done) await nextTurn();
+    }
+    for (const s of starts) w.push(s, 0);
+    let n = 0;
+    for (;;) {
+      const r = drain(w, finder, opts, true, slice);
+      n += r.n;
+      if (r.done) return n;
+      await nextTurn();
+    }
   } finally {
     w.dispose();
   }

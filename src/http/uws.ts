@@ -52,6 +52,8 @@ export type FastHandler = (req: FastRequest) => HttpReply | null;
 
 const MEMORY_LIMIT = 1024 * 1024;
 const WRITE_STALL_MS = 120_000;
+/** a streamed reply lets the event loop run after this many bytes */
+const YIELD_BYTES = 1024 * 1024;
 
 /** Collects the request body as it arrives; past MEMORY_LIMIT it goes to a temp file. */
 export class RequestBody {
@@ -179,9 +181,18 @@ async function send(res: HttpResponse, state: ResState, reply: HttpReply): Promi
     wake = null;
     w?.(true);
   };
+  // bytes written since the event loop last ran: a producer and a socket that both keep up
+  // would otherwise hold every other connection until the whole reply is out
+  let slice = 0;
   try {
     for await (const chunk of reply.stream) {
       if (state.aborted) return;
+      slice += chunk.length;
+      if (slice >= YIELD_BYTES) {
+        slice = 0;
+        await new Promise<void>((r) => setImmediate(r));
+        if (state.aborted) return;
+      }
       let ok = true;
       res.cork(() => {
         if (!headWritten) {

@@ -8,7 +8,7 @@
  */
 import { GitwellError } from '../core/errors.js';
 import { isOidHex, oidFromHex, ZERO_OID } from '../core/oid.js';
-import { walkObjects } from '../core/walk.js';
+import { walkObjectsAsync } from '../core/walk.js';
 import { OidIndex } from '../core/oid-index.js';
 import { PackWriter } from '../core/pack/writer.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
@@ -123,7 +123,7 @@ interface Plan {
 }
 
 /** Everything but the framing: which shallow lines to send and which objects go in the pack. */
-function planPack(store: Store, repo: RepoRecord, req: FetchRequest, common: string[]): Plan {
+async function planPack(store: Store, repo: RepoRecord, req: FetchRequest, common: string[]): Promise<Plan> {
   const finder = repoFinder(store, repo);
   const g = new CommitGraph(finder, commitCache(repo.id));
   const clientShallow = new Set(req.shallows);
@@ -206,7 +206,7 @@ function planPack(store: Store, repo: RepoRecord, req: FetchRequest, common: str
   // check, the API's commits and ref updates) refuses links to objects the repo does not
   // hold. So what the walk reaches needs no membership read of its own.
   const objects = { get: (oid: Uint8Array) => store.viewObject(oid), info: (oid: Uint8Array) => store.objectInfo(oid) };
-  walkObjects(objects, [...sel.send.map((c) => oidFromHex(c.oid)), ...otherWants.map(oidFromHex), ...tagObjects.map(oidFromHex)], {
+  await walkObjectsAsync(objects, [...sel.send.map((c) => oidFromHex(c.oid)), ...otherWants.map(oidFromHex), ...tagObjects.map(oidFromHex)], {
     followParents: false,
     haveRoots,
     wantBlob: filter ? (oid) => filter.wantBlob(oid, objects) : undefined,
@@ -309,7 +309,7 @@ export interface PackPlan {
  * What to send: the shallow lines and the pack. A clone (no haves, no shallow, no deepen) is
  * served from the pack cache when it can be: what a set of wants reaches never changes.
  */
-export function preparePack(store: Store, repo: RepoRecord, req: FetchRequest, common: string[], cache?: PackCache): PackPlan {
+export async function preparePack(store: Store, repo: RepoRecord, req: FetchRequest, common: string[], cache?: PackCache): Promise<PackPlan> {
   const cacheable = cache && common.length === 0 && req.shallows.length === 0 && req.depth === 0 && req.deepenSince === null && req.deepenNot.length === 0;
   let key = '';
   if (cacheable) {
@@ -318,13 +318,13 @@ export function preparePack(store: Store, repo: RepoRecord, req: FetchRequest, c
     if (req.caps.has('include-tag')) for (const r of store.listRefs(repo.id, 'refs/tags/')) parts.push(`${r.name} ${r.oid}`);
     key = PackCache.key(parts);
     // from the cache, from a fill another request started, or planned here and shared
-    const shared = cache.share(key, () => {
-      const plan = planPack(store, repo, req, common);
+    const shared = await cache.share(key, async () => {
+      const plan = await planPack(store, repo, req, common);
       return { count: plan.count, bytes: packBytes(store, plan, req.caps.has('ofs-delta')), keep: plan.count >= CACHE_MIN_OBJECTS };
     });
-    return { shallowLines: [], count: shared.count, bytes: shared.chunks };
+    if (shared) return { shallowLines: [], count: shared.count, bytes: shared.chunks };
   }
-  const plan = planPack(store, repo, req, common);
+  const plan = await planPack(store, repo, req, common);
   return { shallowLines: plan.shallowLines, count: plan.count, bytes: packBytes(store, plan, req.caps.has('ofs-delta')) };
 }
 
@@ -422,7 +422,7 @@ export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer
   const willSend = negotiating && (req.done || (ready && req.caps.has('no-done')));
   if (deepening || willSend) {
     try {
-      pack = preparePack(store, repo, req, common, willSend ? cache : undefined);
+      pack = await preparePack(store, repo, req, common, willSend ? cache : undefined);
     } catch (e) {
       yield errPkt(e);
       return;
@@ -518,7 +518,7 @@ export async function* uploadPackV2(store: Store, repo: RepoRecord, body: Buffer
   }
   let pack: PackPlan;
   try {
-    pack = preparePack(store, repo, req, common, cache);
+    pack = await preparePack(store, repo, req, common, cache);
   } catch (e) {
     yield errPkt(e);
     return;

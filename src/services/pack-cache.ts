@@ -86,7 +86,8 @@ export interface PackSourceForCache {
 const FILL_SLICE_BYTES = 1024 * 1024;
 
 export class PackCache {
-  private readonly filling = new Map<string, Filling>();
+  /** fills under way (or being planned), by key: null once planned when the pack is not kept */
+  private readonly filling = new Map<string, Promise<Filling | null>>();
 
   constructor(
     private readonly dir: string,
@@ -142,19 +143,42 @@ export class PackCache {
 
   /**
    * The pack for `key` from the cache, or from a fill already under way, or from a new fill of
-   * `make()` (called only then). Every caller gets its own stream from the first byte.
+   * `make()` (called only then). Every caller gets its own stream from the first byte. null:
+   * `make()` said not to keep the pack (it is small), and this caller, which did not make it,
+   * should make its own.
    */
-  share(key: string, make: () => PackSourceForCache): { count: number; chunks: AsyncIterable<Buffer> } {
+  async share(key: string, make: () => Promise<PackSourceForCache>): Promise<{ count: number; chunks: AsyncIterable<Buffer> } | null> {
     const hit = this.open(key);
     if (hit) return hit;
-    let f = this.filling.get(key);
-    if (!f) {
-      const src = make();
-      if (!src.keep) return { count: src.count, chunks: src.bytes };
+    const under = this.filling.get(key);
+    if (under) {
+      const f = await under;
+      return f ? { count: f.count, chunks: f.follow() } : null;
+    }
+    let mine: PackSourceForCache | null = null;
+    const started = (async () => {
+      const src = await make();
+      if (!src.keep) {
+        mine = src;
+        return null;
+      }
       const w = this.create(key);
-      f = new Filling(w.path, src.count);
-      this.filling.set(key, f);
+      const f = new Filling(w.path, src.count);
       void this.fill(key, f, w, src.bytes);
+      return f;
+    })();
+    this.filling.set(key, started);
+    let f: Filling | null;
+    try {
+      f = await started;
+    } catch (e) {
+      this.filling.delete(key);
+      throw e;
+    }
+    if (!f) {
+      this.filling.delete(key);
+      const src = mine as PackSourceForCache | null;
+      return src && { count: src.count, chunks: src.bytes };
     }
     return { count: f.count, chunks: f.follow() };
   }
