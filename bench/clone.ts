@@ -1,14 +1,16 @@
 // Smart HTTP: push the generated repo into gitwell and into `git http-backend`
 // (behind the CGI bridge), then clone it back from each — bare and with checkout,
-// protocol v2 and v0 — alternating A/B so drift hits both sides alike.
+// protocol v2 and v0 — alternating A/B so drift hits both sides alike. Then the small
+// operations agents and CI repeat all day on the same big repo: push one small commit,
+// fetch it into another clone, and fetch when there is nothing new.
 //
 //   node dist/bench/clone.js        (GITWELL_BENCH_RUNS, GITWELL_BENCH_SCALE)
 //
 // The http-backend side serves the generated repo as `git repack -adf` left it (one
 // pack plus, for a bare repo, a reachability bitmap): a maintained git host.
-import { cpSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startBridge, type Bridge } from './cgi-bridge.js';
+import { startBridge } from './cgi-bridge.js';
 import { describeRepo, ensureRepo, type RepoInfo } from './gen-repo.js';
 import { gitEnv, isMain, runs, scratchDir } from './lib/env.js';
 import { CLI, gitwellMissing, prepareRepo, startServer, type Server } from './lib/gitwell.js';
@@ -25,6 +27,7 @@ const CLONES = [
   { name: 'clone + checkout, v2', args: ['-c', 'protocol.version=2', 'clone', '--no-local'], bare: false },
   { name: 'clone + checkout, v0', args: ['-c', 'protocol.version=0', 'clone', '--no-local'], bare: false },
 ] as const;
+const SMALL = ['push of one small commit', 'fetch of that commit', 'fetch, nothing new'] as const;
 
 export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneReport> {
   const env = gitEnv();
@@ -35,7 +38,8 @@ export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneRepo
   const missing = gitwellMissing(CLI);
   const push: CloneCase = { name: 'push (all refs, fresh repo)', gitwell: [], peer: [], errors: missing ? [missing] : [] };
   const cases: CloneCase[] = [push, ...CLONES.map((c) => ({ name: c.name, gitwell: [], peer: [], errors: missing ? [missing] : [] }))];
-  const stores: { server: Server; data: () => void }[] = [];
+  const small: CloneCase[] = SMALL.map((name) => ({ name, gitwell: [], peer: [], errors: missing ? [missing] : [] }));
+  const stores: { server: Server; data: () => void; key: string }[] = [];
   let gitwellServerPeakKb = 0;
   try {
     // pushes: each into a fresh repo (gitwell: a fresh data dir and server, since objects are shared store-wide)
@@ -52,7 +56,7 @@ export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneRepo
           try {
             const key = await prepareRepo(data.dir, 'bench', 'big');
             const server = await startServer(data.dir);
-            stores.push({ server, data: data.done });
+            stores.push({ server, data: data.done, key });
             const url = `${server.url.replace('://', `://x:${encodeURIComponent(key)}@`)}/bench/big.git`;
             await timed(push, 'gitwell', ['push', '--quiet', url, ...REFSPECS], info.dir, env);
           } catch (err) {
@@ -89,13 +93,47 @@ export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneRepo
       }
     }
     if (served) gitwellServerPeakKb = vmHwmKb(served.server.pid);
+
+    // small operations on the served repo: a working clone pushes, another fetches
+    await check('git', ['config', 'http.receivepack', 'true'], { cwd: path.join(root.dir, 'big.git'), env });
+    const sides = { peer: { push: `${bridge.url}/big.git`, fetch: `${bridge.url}/big.git` } } as Record<'gitwell' | 'peer', { push: string; fetch: string }>;
+    if (served && small[0].errors.length === 0) {
+      sides.gitwell = { push: `${served.server.url.replace('://', `://x:${encodeURIComponent(served.key)}@`)}/bench/big.git`, fetch: `${served.server.url}/bench/big.git` };
+    }
+    const work = scratchDir('small');
+    try {
+      for (const side of Object.keys(sides) as Array<'gitwell' | 'peer'>) {
+        await check('git', ['clone', '--quiet', sides[side].push, path.join(work.dir, `${side}-push`)], { env });
+        await check('git', ['clone', '--quiet', '--bare', sides[side].fetch, path.join(work.dir, `${side}-fetch`)], { env });
+      }
+      for (let i = 0; i < n; i++) {
+        for (const side of i % 2 ? ['peer', 'gitwell'] as const : ['gitwell', 'peer'] as const) {
+          if (!sides[side]) continue;
+          const pusher = path.join(work.dir, `${side}-push`);
+          const fetcher = path.join(work.dir, `${side}-fetch`);
+          appendFileSync(path.join(pusher, 'bench-small.txt'), `change ${i}\n`);
+          await check('git', ['add', 'bench-small.txt'], { cwd: pusher, env });
+          await check('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@gitwell.test', 'commit', '--quiet', '-m', `small ${i}`], { cwd: pusher, env });
+          await timed(small[0], side, ['push', '--quiet', 'origin', 'HEAD:main'], pusher, env);
+          await timed(small[1], side, ['fetch', '--quiet', 'origin', '+refs/heads/*:refs/heads/*'], fetcher, env);
+          await timed(small[2], side, ['fetch', '--quiet', 'origin', '+refs/heads/*:refs/heads/*'], fetcher, env);
+        }
+      }
+      for (const side of Object.keys(sides) as Array<'gitwell' | 'peer'>) {
+        const a = await run('git', ['rev-parse', 'HEAD'], { cwd: path.join(work.dir, `${side}-push`), env });
+        const b = await run('git', ['rev-parse', 'refs/heads/main'], { cwd: path.join(work.dir, `${side}-fetch`), env });
+        if (a.stdout.trim() !== b.stdout.trim()) small[1].errors.push(`${side}: the fetching clone has ${b.stdout.trim()}, the pusher ${a.stdout.trim()}`);
+      }
+    } finally {
+      work.done();
+    }
   } finally {
     for (const s of stores) { await s.server.stop(); s.data(); }
     await bridge.close();
     root.done();
   }
   if (info.bitmap) notes.push('http-backend serves a repacked repo with a reachability bitmap');
-  return { cases, gitwellServerPeakKb, notes };
+  return { cases: [...cases, ...small], gitwellServerPeakKb, notes };
 }
 
 async function timed(c: CloneCase, side: 'gitwell' | 'peer', args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
@@ -121,8 +159,10 @@ function vmHwmKb(pid: number): number {
 }
 
 export function formatClone(rep: CloneReport): string {
-  const rows = rep.cases.map((c) => [c.name, fixed(median(c.gitwell)), fixed(min(c.gitwell)),
-    fixed(median(c.peer)), fixed(min(c.peer)), ratio(median(c.gitwell), median(c.peer)),
+  // seconds, with three decimals where the case takes well under one
+  const sec = (x: number) => fixed(x, x < 0.5 ? 3 : 2);
+  const rows = rep.cases.map((c) => [c.name, sec(median(c.gitwell)), sec(min(c.gitwell)),
+    sec(median(c.peer)), sec(min(c.peer)), ratio(median(c.gitwell), median(c.peer)),
     `${c.gitwell.length}/${c.peer.length}`]);
   const lines = [table(['smart HTTP (seconds)', 'gitwell med', 'min', 'http-backend med', 'min', 'gitwell/peer', 'runs'], rows)];
   if (rep.gitwellServerPeakKb) lines.push(`gitwell server peak RSS over the clones: ${mib(rep.gitwellServerPeakKb * 1024)} MiB`);
