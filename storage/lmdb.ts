@@ -33,6 +33,9 @@ function memberKey(repoId: number, oid: Uint8Array): Buffer {
 
 const oidKey = (oid: Uint8Array) => Buffer.from(oid.buffer, oid.byteOffset, 20);
 
+/** lmdb-js hands large values over as a plain Uint8Array over its map: the same bytes as a Buffer. */
+const asBuffer = (v: Uint8Array | undefined): Buffer | undefined => (v === undefined || Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+
 const refKey = (repoId: number, name: string) => `${repoId}:${name}`;
 const nameKey = (org: string, ns: string | null, slug: string) => `${org}/${ns ?? ''}/${slug}`;
 
@@ -85,14 +88,14 @@ export class LmdbStore implements Store {
   }
 
   objectInfo(oid: Uint8Array): ObjectInfo | undefined {
-    const v = this.objects.getBinaryFast(oidKey(oid));
+    const v = asBuffer(this.objects.getBinaryFast(oidKey(oid)));
     return v ? recordInfo(v) : undefined;
   }
 
   /** Blobs kept as their pack entry, resolved on read (with a cache of what was resolved). */
   private readonly chains = new ChainReader({
     whole: (oid) => {
-      const v = this.objects.getBinaryFast(oidKey(oid));
+      const v = asBuffer(this.objects.getBinaryFast(oidKey(oid)));
       return (v && recordContent(v)) ?? undefined;
     },
     entry: (oid) => this.viewPacked(oid),
@@ -100,7 +103,7 @@ export class LmdbStore implements Store {
 
   viewObject(oid: Uint8Array): StoredObject | undefined {
     const key = oidKey(oid);
-    const v = this.objects.getBinaryFast(key);
+    const v = asBuffer(this.objects.getBinaryFast(key));
     if (!v) return undefined;
     const type = v[0] & 7;
     return { type, data: recordContent(v) ?? this.chains.read(key) };
@@ -130,12 +133,12 @@ export class LmdbStore implements Store {
   }
 
   viewPacked(oid: Uint8Array): PackedObject | undefined {
-    const v = this.objects.getBinaryFast(oidKey(oid));
+    const v = asBuffer(this.objects.getBinaryFast(oidKey(oid)));
     return v ? recordEntry(v) : undefined;
   }
 
   packedDepth(oid: Uint8Array): number {
-    const v = this.objects.getBinaryFast(oidKey(oid));
+    const v = asBuffer(this.objects.getBinaryFast(oidKey(oid)));
     return v ? recordDepth(v) : 0;
   }
 

@@ -182,6 +182,31 @@ describe('blobs kept as pack entries', () => {
   });
 });
 
+describe('large records', () => {
+  afterAll(() => removeTempDirs());
+
+  // regression: lmdb-js hands values of 16 MiB and more over as a plain Uint8Array over its
+  // map (no readUInt16BE), and reading an incompressible pushed blob threw: a 500 on /raw
+  it('an incompressible blob past 16 MiB, kept as its entry, reads back whole, with its type and size', async () => {
+    const src = tempDir('gw-large-');
+    await gitOk(['init', '-q', '-b', 'main', src]);
+    fs.writeFileSync(path.join(src, 'random.bin'), noise(17 * 1024 * 1024, 4242));
+    await gitOk(['add', '-A'], { cwd: src });
+    await gitOk(['commit', '-qm', 'large'], { cwd: src });
+    await gitOk(['repack', '-adq'], { cwd: src });
+    const want = await gitObjects(src);
+    const store = openStore(tempDir('gw-store-'));
+    try {
+      const repo = store.createRepo({ org: 'o', namespace: null, slug: 'large', visibility: 'private', defaultBranch: 'main' });
+      await ingestPackFile(store, repo.id, packPath(src));
+      expectSameObjects(store, want);
+      for (const [oid, o] of want) if (o.type === 3) expect(store.viewPacked(Buffer.from(oid, 'hex')), oid).toBeDefined();
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('store format', () => {
   it('a data dir written in another format is refused with a clear error, and loses nothing', () => {
     const dir = tempDir('gw-format-');
