@@ -28,8 +28,12 @@ export interface ChainSource {
   entry(oid: Uint8Array): ChainEntry | undefined;
 }
 
-/** Longer than any chain ingest keeps: past it the chain loops or the store is damaged. */
-const MAX_CHAIN = 4096;
+/**
+ * Chains are short (ingest keeps entries up to a depth of 50, though an entry kept from an
+ * earlier push can make one a little longer) and cannot loop, as records are never replaced.
+ * Past this length the ids on the way are checked, so a damaged store fails instead of hanging.
+ */
+const LONG_CHAIN = 1024;
 
 /** A damaged store is a fault to log, not an answer to give: a plain Error (a 500 to a client). */
 const damaged = (oid: Uint8Array, why: string) => new Error(`gitwell store: object ${oidToHex(oid)}: ${why}`);
@@ -84,6 +88,7 @@ export class ChainReader {
     const deltas: Array<{ key: string; oid: Buffer; delta: Buffer }> = [];
     let cur = Buffer.from(oid.buffer, oid.byteOffset, 20);
     let content: Uint8Array | undefined;
+    let seen: Set<string> | undefined;
     for (;;) {
       const key = cur.toString('latin1');
       content = this.cache.get(key);
@@ -103,7 +108,11 @@ export class ChainReader {
         content = whole;
         break;
       }
-      if (deltas.length === MAX_CHAIN) throw damaged(oid, 'its delta chain does not end');
+      if (deltas.length >= LONG_CHAIN) {
+        if (deltas.length === LONG_CHAIN) seen = new Set(deltas.map((d) => d.key));
+        if (seen!.has(key)) throw damaged(oid, 'its delta chain loops');
+        seen!.add(key);
+      }
       deltas.push({ key, oid: cur, delta: this.inflate(cur, e) });
       cur = Buffer.from(e.base.subarray(0, 20));
     }
