@@ -32,11 +32,16 @@ export interface CacheWriter {
   abort(): void;
 }
 
-/** A pack being made: its bytes go to a temp file, which readers follow as it grows. */
+/**
+ * A pack being made: its bytes go to a temp file, which readers follow as it grows. When the
+ * last reader has gone before the end, the fill is abandoned: nobody waits for it.
+ */
 class Filling {
   written = 0;
   done = false;
   error: Error | null = null;
+  readers = 0;
+  abandoned = false;
   private waiters: Array<() => void> = [];
 
   constructor(
@@ -54,9 +59,16 @@ class Filling {
   }
 
   /** The pack from its first byte: what is written so far, then the rest as it comes. */
-  async *follow(): AsyncGenerator<Buffer> {
-    const fd = fs.openSync(this.tmp, 'r');
+  follow(): AsyncGenerator<Buffer> {
+    this.readers++;
+    this.abandoned = false;
+    return this.stream();
+  }
+
+  private async *stream(): AsyncGenerator<Buffer> {
+    let fd = -1;
     try {
+      fd = fs.openSync(this.tmp, 'r');
       for (let pos = 0; ; ) {
         if (this.error) throw this.error;
         if (pos < this.written) {
@@ -70,7 +82,8 @@ class Filling {
         else await this.next();
       }
     } finally {
-      fs.closeSync(fd);
+      if (fd >= 0) fs.closeSync(fd);
+      if (--this.readers === 0 && !this.done) this.abandoned = true;
     }
   }
 }
@@ -84,6 +97,12 @@ export interface PackSourceForCache {
 
 /** Bytes written between two turns of the event loop while filling (others get to run). */
 const FILL_SLICE_BYTES = 1024 * 1024;
+/**
+ * Fills under way at once. Past it a clone is packed for its own client alone, at its pace,
+ * as if there were no cache: many different clones at once cannot set off unbounded work
+ * that outlives their clients.
+ */
+const MAX_FILLS = 4;
 
 export class PackCache {
   /** fills under way (or being planned), by key: null once planned when the pack is not kept */
@@ -155,6 +174,10 @@ export class PackCache {
       const f = await under;
       return f ? { count: f.count, chunks: f.follow() } : null;
     }
+    if (this.filling.size >= MAX_FILLS) {
+      const src = await make();
+      return { count: src.count, chunks: src.bytes };
+    }
     let mine: PackSourceForCache | null = null;
     const started = (async () => {
       const src = await make();
@@ -187,6 +210,12 @@ export class PackCache {
     try {
       let slice = 0;
       for await (const chunk of bytes) {
+        if (f.abandoned) {
+          // a reader that comes now gets an error, never a pack cut short as if complete
+          f.error = new Error('pack cache: the fill was abandoned by its readers');
+          w.abort();
+          return;
+        }
         w.write(chunk);
         f.written += chunk.length;
         f.notify();
