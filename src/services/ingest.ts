@@ -45,7 +45,10 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource):
   const result = await indexPack(src, {
     check: (type, data) => fsckObject(type, data),
     sink(oid, type, data, entry) {
-      batch.push({ oid, type, data, packed: entry.depth <= MAX_REUSED_DEPTH && entry.size < 2 ** 48 ? entry : undefined });
+      const packed = entry.depth <= MAX_REUSED_DEPTH && entry.size < 2 ** 48 ? entry : undefined;
+      // a blob's content is scratch memory: the record keeps its entry, or else a copy
+      if (type === 3 && !packed) data = Buffer.from(data);
+      batch.push({ oid, type, data, packed });
       batchBytes += data.length;
       if (batch.length >= BATCH_COUNT || batchBytes >= BATCH_BYTES) return flush();
     },

@@ -48,8 +48,10 @@ export interface IndexOptions {
   thinDepth?(oid: Buffer): number;
   /**
    * Receives every object, in an order where a delta's base comes first: `loose` is the object
-   * as git hashes it ("<type> <size>\0" + content), `data` the content (a view into it).
-   * Throw to abort; return a promise to make the decoder wait (back-pressure).
+   * as git hashes it ("<type> <size>\0" + content), `data` the content (a view into it). A
+   * blob's `data` and `loose` may be scratch memory, valid only during the call: copy what
+   * you keep of a blob (its content is in its entry). Throw to abort; return a promise to
+   * make the decoder wait (back-pressure).
    */
   sink(oid: Buffer, type: number, data: Buffer, entry: PackedEntry, loose: Buffer): void | Promise<void>;
   /** Called for each object before the sink; return an error text to reject the pack. */
@@ -98,6 +100,20 @@ function inflateAt(src: PackSource, inflater: Inflater, offset: number, size: nu
     }
   }
 }
+
+/**
+ * One buffer reused for blobs nobody keeps (the sink gets them for the length of a call): most
+ * of a pack's bytes then never become garbage for the collector. Huge ones get their own.
+ */
+class Scratch {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  take(n: number): Buffer {
+    if (n > SCRATCH_MAX) return Buffer.allocUnsafe(n);
+    if (n > this.buf.length) this.buf = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(n, this.buf.length * 2)));
+    return this.buf.subarray(0, n);
+  }
+}
+const SCRATCH_MAX = 8 * 1024 * 1024;
 
 /** `head` written at the start of `b`; returns its length. */
 function putHead(b: Buffer, head: string): number {
@@ -184,6 +200,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   let deltas = 0;
   let off = 12;
   const inflater = new Inflater();
+  const scratch = new Scratch();
 
   const zView = (i: number) => src.read(zStart[i], zLen[i]).subarray(0, zLen[i]);
 
@@ -221,8 +238,9 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     const whole = h.type >= 1 && h.type <= 4;
     // a whole object inflates straight into its loose form, after "<type> <size>\0"
     const head = whole ? `${TYPE_NAME[h.type]} ${h.size}\0` : '';
-    // one spare byte after the content (see Inflater)
-    const buf = Buffer.allocUnsafe(head.length + h.size + 1);
+    // one spare byte after the content (see Inflater). A whole blob is hashed and handed on,
+    // never kept here (pass 2 inflates a blob base again): scratch memory will do
+    const buf = h.type === 3 ? scratch.take(head.length + h.size + 1) : Buffer.allocUnsafe(head.length + h.size + 1);
     putHead(buf, head);
     const used = inflateAt(src, inflater, zStart[i], h.size, buf, head.length);
     const data = buf.subarray(head.length, head.length + h.size);
@@ -341,10 +359,12 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
       else delta = inflated(i);
       let loose: Buffer;
       let headLen = 0;
+      // a blob that is nobody's base is only hashed and handed on: scratch memory will do
+      const keep = t !== 3 || hasChildren(i);
       try {
         const { out } = applyDelta(base, delta, (n) => {
           const head = `${TYPE_NAME[t]} ${n}\0`;
-          const out = Buffer.allocUnsafe(head.length + n);
+          const out = keep ? Buffer.allocUnsafe(head.length + n) : scratch.take(head.length + n);
           headLen = putHead(out, head);
           return { out, at: headLen };
         });
