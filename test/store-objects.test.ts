@@ -164,6 +164,25 @@ describe('blobs kept as pack entries', () => {
     for (const [oid, o] of want) expect(seen.get(oid)?.equals(o.data), oid).toBe(true);
   });
 
+  // regression: deciding whether a blob may go to scratch memory asked for its oid before
+  // it was hashed, which threw on any pack with REF_DELTAs (an internal error on a thin push)
+  it('a pack of REF_DELTAs (no offsets) ingests to the same objects, with a large cache and a tiny one', async () => {
+    const revs = await gitOk(['rev-list', '--objects', '--all'], { cwd: src });
+    const pack = (await gitBytes(['pack-objects', '--stdout', '-q'], { cwd: src, input: lines(revs).map((l) => l.slice(0, 40)).join('\n') + '\n' })).stdout;
+    for (const baseCacheBytes of [64 * 1024 * 1024, 64]) {
+      const seen = new Map<string, Buffer>();
+      const r = await indexPack(bufferSource(pack), {
+        baseCacheBytes,
+        sink(oid, type, data) {
+          seen.set(oid.toString('hex'), Buffer.from(data));
+        },
+      });
+      expect(r.deltas).toBeGreaterThan(100);
+      expect(seen.size).toBe(want.size);
+      for (const [oid, o] of want) expect(seen.get(oid)?.equals(o.data), oid).toBe(true);
+    }
+  });
+
   it('two ingests of the same objects in different deltas, at once, leave every object readable', async () => {
     // a second pack of the same objects with other delta choices (short chains, other bases)
     const other = tempDir('gw-other-');

@@ -359,8 +359,9 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
       else delta = inflated(i);
       let loose: Buffer;
       let headLen = 0;
-      // a blob that is nobody's base is only hashed and handed on: scratch memory will do
-      const keep = t !== 3 || hasChildren(i);
+      // a blob that is nobody's base is only hashed and handed on: scratch memory will do (its
+      // oid, which REF_DELTA children name, is not known yet: with any of those, keep it)
+      const keep = t !== 3 || children.has(i) || refChildren.size > 0;
       try {
         const { out } = applyDelta(base, delta, (n) => {
           const head = `${TYPE_NAME[t]} ${n}\0`;
