@@ -106,7 +106,10 @@ export class LmdbStore implements Store {
     const v = asBuffer(this.objects.getBinaryFast(key));
     if (!v) return undefined;
     const type = v[0] & 7;
-    return { type, data: recordContent(v) ?? this.chains.read(key) };
+    const content = recordContent(v);
+    if (content) return { type, data: content };
+    // the caller's oid may itself be a view of an earlier read, which the chain's reads replace
+    return { type, data: this.chains.read(Buffer.from(key)) };
   }
 
   getObject(oid: Uint8Array): StoredObject | undefined {

@@ -248,5 +248,40 @@ describe('isolation between repos sharing one object store', () => {
     const own = await git(['-c', 'protocol.version=2', 'fetch', '-q', secretRepo.url, secret], { cwd: thief });
     expect(own.code, own.stderr).toBe(0);
   });
+
+  // regression (found in review): every object of a pack joined the repo when any ref moved,
+  // though only what the new tips reach was checked; a commit no tip reached could name another
+  // repo's private tree and blob, and be fetched by id (git) or read by commit (REST) through it
+  it('an object of a push that no new tip reaches does not join the repo, nor lend it what it names', async () => {
+    const secretRepo = await seed('acme/private', false);
+    const scratch = path.join(tempDir(), 'scratch.git');
+    await gitOk(['clone', '-q', '--bare', fx.dir, scratch]);
+    const secretBlob = await writeBlob(scratch, 'the vault code is 1234\n');
+    const secretTree = await writeTree(scratch, [{ mode: '100644', name: 'secret.txt', oid: secretBlob }]);
+    const secret = await writeCommit(scratch, secretTree, [small], 'secret');
+    const pushed = await git(['push', secretRepo.url, `${secret}:refs/heads/main`], { cwd: scratch });
+    expect(pushed.code, pushed.stderr).toBe(0);
+
+    const rival = await pushFixture(gw, fx, 'rival/mirror', { public: true, refspecs: ['refs/tags/v0.1:refs/heads/main'] });
+    // a harmless new tip, and beside it in the same pack a commit no tip reaches that names the secrets
+    const benign = await writeCommit(scratch, small + '^{tree}', [small], 'benign');
+    const lootTree = await writeTree(scratch, [{ mode: '100644', name: 'loot.txt', oid: secretBlob }, { mode: '40000', name: 'dir', oid: secretTree }]);
+    const loot = await writeCommit(scratch, lootTree, [], 'loot');
+    await receivePack(gw.url, rival.fullName, rival.key, [{ old: ZERO_OID, new: benign, ref: 'refs/heads/benign' }], await packOf(scratch, [benign, loot, lootTree]));
+
+    const thief = path.join(tempDir(), 'thief');
+    await gitOk(['init', '-q', thief]);
+    for (const oid of [loot, lootTree]) {
+      const f = await git(['-c', 'protocol.version=2', 'fetch', '-q', rival.url, oid], { cwd: thief });
+      expect(f.code, `fetching ${oid} through rival/mirror succeeded`).not.toBe(0);
+      expect(f.stderr).not.toMatch(/\b500\b|internal error/i);
+    }
+    for (const oid of [secretBlob, secretTree]) expect((await git(['cat-file', '-e', oid], { cwd: thief })).code).not.toBe(0);
+    for (const u of [`raw/${loot}/loot.txt`, `raw/${loot}/dir/secret.txt`, `commits/${loot}`]) {
+      const res = await fetch(`${gw.url}/v1/orgs/rival/repos/mirror/${u}`);
+      expect(res.status, u).toBe(404);
+      expect(await res.text()).not.toContain('vault code');
+    }
+  });
 });
 

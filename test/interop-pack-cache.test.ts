@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { fsck, git, gitEnv, gitOk, objectIds, repoUrl, tempDir } from './helpers/git.js';
+import { FLUSH, pkt } from './helpers/pktline.js';
 
 let gw: Gitwell;
 let key: string;
@@ -93,5 +94,39 @@ describe('pack cache', () => {
     expect(await gitOk(['rev-parse', 'origin/main'], { cwd: dir })).toBe(await gitOk(['rev-parse', 'main'], { cwd: src }));
     // the new commit, its tree and the new blob: nothing close to the whole history
     expect(r.stderr).not.toMatch(/Receiving objects: 100% \(1\d{3}\//);
+  }, 120_000);
+});
+
+describe('pack cache, small packs', () => {
+  // regression (found in review): a whole-clone pack of at least 1,000 objects but under one
+  // MiB is filled and renamed before the request's stream is first read; the stream opened the
+  // temp name and the connection was cut (git's retry on a kept-alive connection hid it)
+  it('the first fetch of a small whole-clone pack, on a fresh connection, is answered', async () => {
+    const small = await startGitwell();
+    try {
+      const k = await small.createKey('acme');
+      await small.createRepo('acme/many', { public: true });
+      const dir = tempDir('gw-cache-small-');
+      await gitOk(['init', '-q', '-b', 'main', dir]);
+      for (let f = 0; f < 1200; f++) fs.writeFileSync(path.join(dir, `f${f}.txt`), `file ${f}\n`);
+      await gitOk(['add', '-A'], { cwd: dir });
+      await gitOk(['-c', 'user.name=T', '-c', 'user.email=t@e', 'commit', '-qm', 'c'], { cwd: dir });
+      await gitOk(['push', '-q', repoUrl(small.url, 'acme/many', k), 'main'], { cwd: dir });
+      const head = await gitOk(['rev-parse', 'HEAD'], { cwd: dir });
+      const body = Buffer.concat([pkt('command=fetch\n'), Buffer.from('0001'), pkt('ofs-delta\n'), pkt(`want ${head}\n`), pkt('done\n'), FLUSH]);
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(`${small.url}/acme/many.git/git-upload-pack`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-git-upload-pack-request', 'git-protocol': 'version=2', connection: 'close' },
+          body,
+        });
+        const b = Buffer.from(await res.arrayBuffer());
+        expect(res.status).toBe(200);
+        expect(b.includes('PACK')).toBe(true);
+        expect(b.readUInt32BE(b.indexOf('PACK') + 8)).toBe(1202);
+      }
+    } finally {
+      await small.stop();
+    }
   }, 120_000);
 });

@@ -118,6 +118,17 @@ describe('PackCache.share', () => {
     expect(cache.open('bad')).toBeNull();
   });
 
+  // regression (found in review): a fill that completed before its reader pulled the first
+  // chunk had renamed its temp file away, and the reader failed on opening it
+  it('a pack the fill finishes before its reader starts is still served, whole', async () => {
+    const cache = new PackCache(cacheDir(), 1 << 30);
+    const src = gatedPack(1500, 1);
+    const got = (await cache.share('early', async () => ({ count: 1500, bytes: src.bytes, keep: true })))!;
+    src.release();
+    await until(() => cache.open('early') !== null); // complete and renamed, nothing read yet
+    expect((await readAll(got.chunks)).equals(src.whole)).toBe(true);
+  });
+
   it('a small pack is not kept: its maker streams it, and a caller that did not make it makes its own', async () => {
     const cache = new PackCache(cacheDir(), 1 << 30);
     async function* tiny() {

@@ -14,7 +14,7 @@ import { checkPushRefName } from '../core/refname.js';
 import { oidFromHex, ZERO_OID } from '../core/oid.js';
 import { OidIndex } from '../core/oid-index.js';
 import { CommitGraph } from './commit-graph.js';
-import { walkObjects } from '../core/walk.js';
+import { walkObjectsAsync } from '../core/walk.js';
 import type { RefUpdate, RepoRecord, Store } from '../../storage/index.js';
 import { ingestPack } from '../services/ingest.js';
 import type { FileSource } from '../services/spool.js';
@@ -86,7 +86,6 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
 
   // the pack: decode and validate every object before any ref may move
   const pack = body.slice(packAt);
-  let packOids: Buffer[] = [];
   let packed: OidIndex = new OidIndex(Buffer.alloc(0), 0);
   let packTypes: Uint8Array = new Uint8Array(0);
   let packSizes: Float64Array = new Float64Array(0);
@@ -98,7 +97,6 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   if (pack.size > 0) {
     try {
       const r = await ingestPack(store, repo.id, pack);
-      packOids = r.oids;
       packed = new OidIndex(Buffer.concat(r.oids), r.oids.length);
       packTypes = r.types;
       packSizes = r.objectSizes;
@@ -115,7 +113,11 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   const inPack = (oid: Uint8Array) => packed.indexOf(oid) >= 0;
   const known = (oid: Uint8Array) => inPack(oid) || store.isMember(repo.id, oid);
 
-  // connectivity: everything reachable from the new tips is in the pack or already in the repo
+  // connectivity: everything reachable from the new tips is in the pack or already in the repo.
+  // Only what this walk reached joins the repo: an object of the pack that no new tip reaches
+  // had its links checked by nobody, and may name objects of another repo (membership must
+  // stay closed under reachability: upload-pack and the REST API rely on it)
+  const reached: Buffer[] = [];
   const finder = {
     get: (oid: Uint8Array) => (known(oid) ? store.viewObject(oid) : undefined),
     info: (oid: Uint8Array) => {
@@ -135,10 +137,13 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
     if (c.ref.startsWith('refs/heads/') && o.type !== 1) c.error = 'refusing to point a branch at a non-commit object';
   }
   try {
-    walkObjects(
+    await walkObjectsAsync(
       finder,
       tips.filter((c) => !c.error).map((c) => oidFromHex(c.next)),
-      { stop: (oid) => !inPack(oid) && store.isMember(repo.id, oid) },
+      {
+        stop: (oid) => !inPack(oid) && store.isMember(repo.id, oid),
+        visit: (oid) => reached.push(oid),
+      },
     );
   } catch (e) {
     if (!(e instanceof GitwellError)) throw e;
@@ -169,7 +174,7 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
     next: c.next === ZERO_OID ? null : c.next,
   }));
   if (updates.length > 0) {
-    const results = store.updateRefs(repo.id, updates, packOids, atomic);
+    const results = store.updateRefs(repo.id, updates, reached, atomic);
     results.forEach((r, i) => {
       if (!r.ok) todo[i].error = r.reason === 'atomic push failed' ? r.reason : `failed to update ref: it is now ${r.current ?? 'absent'} (fetch first)`;
     });

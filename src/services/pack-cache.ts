@@ -34,7 +34,10 @@ export interface CacheWriter {
 
 /**
  * A pack being made: its bytes go to a temp file, which readers follow as it grows. When the
- * last reader has gone before the end, the fill is abandoned: nobody waits for it.
+ * last reader has gone before the end, the fill is abandoned: nobody waits for it. A reader
+ * counts from the moment it is handed out, so one whose client left before it was first read
+ * keeps the fill going: the pack is then finished and cached, bounded work of use to the next
+ * clone.
  */
 class Filling {
   written = 0;
@@ -46,6 +49,8 @@ class Filling {
 
   constructor(
     readonly tmp: string,
+    /** the name the file gets once complete */
+    readonly final: string,
     readonly count: number,
   ) {}
 
@@ -58,6 +63,16 @@ class Filling {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** The file under its temp name, or, once the fill is complete, under its final one. */
+  private openFile(): number {
+    try {
+      return fs.openSync(this.tmp, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || !this.done || this.error) throw e;
+      return fs.openSync(this.final, 'r');
+    }
+  }
+
   /** The pack from its first byte: what is written so far, then the rest as it comes. */
   follow(): AsyncGenerator<Buffer> {
     this.readers++;
@@ -68,7 +83,7 @@ class Filling {
   private async *stream(): AsyncGenerator<Buffer> {
     let fd = -1;
     try {
-      fd = fs.openSync(this.tmp, 'r');
+      fd = this.openFile();
       for (let pos = 0; ; ) {
         if (this.error) throw this.error;
         if (pos < this.written) {
@@ -186,7 +201,7 @@ export class PackCache {
         return null;
       }
       const w = this.create(key);
-      const f = new Filling(w.path, src.count);
+      const f = new Filling(w.path, this.file(key), src.count);
       void this.fill(key, f, w, src.bytes);
       return f;
     })();
