@@ -8,6 +8,7 @@ import { createApp } from './http/app.js';
 import { routes } from './http/routes.js';
 import { listen } from './http/uws.js';
 import { HotCache, hotPath } from './http/v1/hot.js';
+import { quotas } from './services/limits.js';
 
 export interface Server {
   port: number;
@@ -29,6 +30,8 @@ export async function startServer(config: Config): Promise<Server> {
     store,
     close() {
       listening.close();
+      // counts kept in memory (API calls, bytes written) go to the store before it closes
+      quotas(store, config).flush();
       store.close();
     },
   };

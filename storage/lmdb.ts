@@ -56,7 +56,7 @@ export class LmdbStore implements Store {
     this.env = open({ path: dir, maxDbs: 16, compression: false });
     this.objects = this.env.openDB({ name: 'objects', encoding: 'binary', keyEncoding: 'binary' });
     this.members = this.env.openDB({ name: 'repo_objects', encoding: 'binary', keyEncoding: 'binary' });
-    this.refs = this.env.openDB({ name: 'refs', encoding: 'string' });
+    this.refs = this.env.openDB({ name: 'refs', encoding: 'string', useVersions: true });
     this.repos = this.env.openDB({ name: 'repos', encoding: 'msgpack' });
     this.repoNames = this.env.openDB({ name: 'repo_names', encoding: 'msgpack' });
     this.orgs = this.env.openDB({ name: 'orgs', encoding: 'msgpack' });
@@ -117,12 +117,6 @@ export class LmdbStore implements Store {
     return o && { type: o.type, data: Buffer.from(o.data) };
   }
 
-  putObjects(objects: Iterable<NewObject>): void {
-    this.env.transactionSync(() => {
-      for (const o of objects) this.objects.putSync(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE);
-    });
-  }
-
   putObjectsAsync(objects: Iterable<NewObject>): Promise<void> {
     // lmdb-js batches the writes of one event turn into one transaction on its writer thread
     // and commits transactions in order, so the last promise covers them all. A record is
@@ -173,37 +167,65 @@ export class LmdbStore implements Store {
     return out;
   }
 
-  updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean): RefUpdateResult[] {
-    const results = this.updateRefsTxn(repoId, updates, members, atomic);
-    if (results.some((r) => r.ok)) this.bump(repoId);
-    return results;
-  }
+  /** Versions for ref entries: unique and increasing, so a version read names one state of a ref. */
+  private refVersion = Date.now() * 1024;
 
-  private updateRefsTxn(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean): RefUpdateResult[] {
-    return this.env.transactionSync(() => {
-      const results: RefUpdateResult[] = [];
-      for (const u of updates) {
-        const current = this.refs.get(refKey(repoId, u.name)) ?? null;
-        if (u.expect !== undefined && u.expect !== current) {
-          results.push({ name: u.name, ok: false, current, reason: 'stale old value' });
-        } else {
-          results.push({ name: u.name, ok: true, previous: current });
-        }
-      }
-      const failed = results.some((r) => !r.ok);
-      if (atomic && failed) {
+  /**
+   * Compare-and-swap of refs on LMDB's writer thread. The values are checked here first; then
+   * the writes are queued under conditions that each ref still has the version read (or is
+   * still absent), nested so that they, the membership and a receipt land together or not at
+   * all, in whatever transaction the writer is batching. The receipt says whether they did
+   * (lmdb-js's promises for nested conditions do not, when an earlier write of the same
+   * transaction broke an outer one); a race lost between the check and the write is checked
+   * again from the start. The caller hears the result once the transaction is flushed to
+   * disk; the main thread never waits for the disk.
+   */
+  async updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean): Promise<RefUpdateResult[]> {
+    const memberKeys = [...members].map((m) => memberKey(repoId, m));
+    for (let attempt = 0; ; attempt++) {
+      const keys = updates.map((u) => refKey(repoId, u.name));
+      const seen = keys.map((k) => this.refs.getEntry(k));
+      const results: RefUpdateResult[] = updates.map((u, i) => {
+        const current = seen[i]?.value ?? null;
+        if (u.expect !== undefined && u.expect !== current) return { name: u.name, ok: false, current, reason: 'stale old value' };
+        return { name: u.name, ok: true, previous: current };
+      });
+      if (atomic && results.some((r) => !r.ok)) {
         return results.map((r) => (r.ok ? { name: r.name, ok: false as const, current: r.previous, reason: 'atomic push failed' } : r));
       }
-      if (results.some((r) => r.ok)) {
-        for (const m of members) this.members.putSync(memberKey(repoId, m), EMPTY);
+      const passing = updates.flatMap((_, i) => (results[i].ok ? [i] : []));
+      if (passing.length === 0) return results;
+
+      // removed once read; a crash in between leaves one tiny key behind, which no other
+      // process may clean up (it cannot tell a dead writer's receipt from a live one's)
+      const receipt = `receipt:${process.pid}:${++this.refVersion}`;
+      const write = () => {
+        this.meta.put(receipt, 1);
+        for (const i of passing) {
+          const next = updates[i].next;
+          if (next === null) this.refs.remove(keys[i]);
+          else this.refs.put(keys[i], next, ++this.refVersion);
+        }
+        for (const k of memberKeys) this.members.put(k, EMPTY);
+      };
+      const nest = (n: number): void => {
+        if (n === passing.length) return write();
+        const i = passing[n];
+        const entry = seen[i];
+        if (entry) this.refs.ifVersion(keys[i], entry.version!, () => nest(n + 1));
+        else this.refs.ifNoExists(keys[i], () => nest(n + 1));
+      };
+      nest(0);
+      await this.env.committed;
+      const landed = this.meta.get(receipt) !== undefined;
+      if (landed) {
+        void this.meta.remove(receipt);
+        await this.env.flushed;
+        this.bump(repoId);
+        return results;
       }
-      updates.forEach((u, i) => {
-        if (!results[i].ok) return;
-        if (u.next === null) this.refs.removeSync(refKey(repoId, u.name));
-        else this.refs.putSync(refKey(repoId, u.name), u.next);
-      });
-      return results;
-    });
+      if (attempt === 100) throw new Error('gitwell store: ref updates lost 100 races in a row');
+    }
   }
 
   // ---- repos

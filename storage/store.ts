@@ -99,11 +99,10 @@ export interface Store {
    * write into it (it may be shared with a cache).
    */
   viewObject(oid: Uint8Array): StoredObject | undefined;
-  /** Writes objects in one durable transaction. Content-addressed: rewriting an oid is a no-op. */
-  putObjects(objects: Iterable<NewObject>): void;
   /**
    * Queues objects for the background writer; resolves once they are committed (visible to
-   * reads). Durable no later than the next synchronous transaction (updateRefs) returns.
+   * reads). Content-addressed: an object already stored is left as it is. Durable no later
+   * than the next updateRefs resolves.
    */
   putObjectsAsync(objects: Iterable<NewObject>): Promise<void>;
   /** The reusable pack entry of an object (a view valid until the next read), if it has one. */
@@ -120,11 +119,12 @@ export interface Store {
   getRef(repoId: number, name: string): string | undefined;
   listRefs(repoId: number, prefix?: string): RefEntry[];
   /**
-   * Applies ref updates and adds `members` to the repo's membership in ONE write transaction.
-   * atomic: all updates succeed or none is applied (and no membership is added).
-   * Not atomic: each update is checked on its own; membership is added if any succeeded.
+   * Applies ref updates and adds `members` to the repo's membership in ONE write transaction,
+   * resolving once it is durable. atomic: all updates succeed or none is applied (and no
+   * membership is added). Not atomic: each update is checked on its own; membership is added
+   * if any succeeded.
    */
-  updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean): RefUpdateResult[];
+  updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean): Promise<RefUpdateResult[]>;
 
   // repos
   /**

@@ -174,7 +174,7 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
     next: c.next === ZERO_OID ? null : c.next,
   }));
   if (updates.length > 0) {
-    const results = store.updateRefs(repo.id, updates, reached, atomic);
+    const results = await store.updateRefs(repo.id, updates, reached, atomic);
     results.forEach((r, i) => {
       if (!r.ok) todo[i].error = r.reason === 'atomic push failed' ? r.reason : `failed to update ref: it is now ${r.current ?? 'absent'} (fetch first)`;
     });

@@ -187,7 +187,7 @@ function baseOf(store: Store, repo: RepoRecord, input: CommitInput, head: string
   return null;
 }
 
-export function createCommit(store: Store, repo: RepoRecord, input: CommitInput, limits: CommitLimits): CommitResult {
+export async function createCommit(store: Store, repo: RepoRecord, input: CommitInput, limits: CommitLimits): Promise<CommitResult> {
   const ref = branchRef(input.branch);
   if (input.changes.length > limits.maxFiles) {
     throw unprocessable(`a commit may change at most ${limits.maxFiles} files`, { limit: 'commit_max_files', max: limits.maxFiles, count: input.changes.length, field: 'changes' });
@@ -213,9 +213,11 @@ export function createCommit(store: Store, repo: RepoRecord, input: CommitInput,
     for (const o of objects) if (!store.hasObject(o.oid)) fresh += o.data.length;
     limits.beforeWrite(fresh);
   }
-  store.putObjects(objects);
+  // queued in the same turn, the objects and the ref land in one transaction of the writer
+  const written = store.putObjectsAsync(objects);
   const sha = oidToHex(commitOid);
-  const [r] = store.updateRefs(repo.id, [{ name: ref, expect: head, next: sha }], objects.map((o) => o.oid), true);
+  const [r] = await store.updateRefs(repo.id, [{ name: ref, expect: head, next: sha }], objects.map((o) => o.oid), true);
+  await written;
   if (!r.ok) {
     throw conflict(`branch ${input.branch} moved while the commit was made: it is at ${r.current ?? 'nothing'}`, {
       branch: input.branch,

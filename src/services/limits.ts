@@ -1,7 +1,9 @@
 /**
  * Quotas, per org: repositories, bytes of objects written through the API, API calls per UTC
- * calendar month. Call counts are kept in memory and added to the store every few seconds
- * (one small write transaction, not one per request).
+ * calendar month. Call counts and bytes written are kept in memory and added to the store
+ * every few seconds (one small write transaction, not one per request: a synchronous
+ * transaction waits for the disk, and every request would wait behind it). A crash loses the
+ * last few seconds of counts.
  */
 import { GitwellError } from '../core/errors.js';
 import type { Store } from '../../storage/index.js';
@@ -29,6 +31,8 @@ function month(): string {
 export class Quotas {
   /** org -> API calls of the current month: stored + not yet flushed */
   private readonly calls = new Map<string, { month: string; stored: number; pending: number }>();
+  /** org -> bytes written through the API: stored + not yet flushed */
+  private readonly bytes = new Map<string, { stored: number; pending: number }>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly store: Store, private readonly limits: QuotaLimits) {}
@@ -55,6 +59,10 @@ export class Quotas {
       });
     }
     c.pending++;
+    this.later();
+  }
+
+  private later(): void {
     if (!this.timer) {
       this.timer = setTimeout(() => this.flush(), FLUSH_MS);
       this.timer.unref();
@@ -76,6 +84,12 @@ export class Quotas {
         c.stored += c.pending;
         c.pending = 0;
       }
+      for (const [org, b] of this.bytes) {
+        if (b.pending === 0) continue;
+        this.store.addUsage(org, { storage_bytes: b.pending });
+        b.stored += b.pending;
+        b.pending = 0;
+      }
     } catch {
       // the store was closed (shutdown): the last few seconds of counts are lost, by design
     }
@@ -90,7 +104,12 @@ export class Quotas {
 
   /** Counts `bytes` of new objects against the org's storage, or throws QUOTA_EXCEEDED. */
   chargeStorage(org: string, bytes: number): void {
-    const used = this.store.getUsage(org).storage_bytes ?? 0;
+    let b = this.bytes.get(org);
+    if (!b) {
+      b = { stored: this.store.getUsage(org).storage_bytes ?? 0, pending: 0 };
+      this.bytes.set(org, b);
+    }
+    const used = b.stored + b.pending;
     if (used + bytes > this.limits.quotaStorageBytes) {
       throw new GitwellError('QUOTA_EXCEEDED', `the org's storage quota of ${this.limits.quotaStorageBytes} bytes would be exceeded`, {
         quota: 'storage_bytes',
@@ -99,7 +118,10 @@ export class Quotas {
         needed: bytes,
       });
     }
-    if (bytes > 0) this.store.addUsage(org, { storage_bytes: bytes });
+    if (bytes > 0) {
+      b.pending += bytes;
+      this.later();
+    }
   }
 }
 

@@ -39,8 +39,8 @@ function sha(store: Store, repo: RepoRecord, value: string, field: string): Buff
 }
 
 /** One CAS update; 409 with `current_sha` when the ref is not what `expect` says. */
-export function casRef(store: Store, repo: RepoRecord, name: string, expect: string | null | undefined, next: string | null): RefChange {
-  const [r] = store.updateRefs(repo.id, [{ name, expect, next }], [], true);
+export async function casRef(store: Store, repo: RepoRecord, name: string, expect: string | null | undefined, next: string | null): Promise<RefChange> {
+  const [r] = await store.updateRefs(repo.id, [{ name, expect, next }], [], true);
   if (!r.ok) {
     throw conflict(`ref ${name} is at ${r.current ?? 'nothing'}, not at ${expect ?? 'nothing'}`, { ref: name, current_sha: r.current, expected_sha: expect ?? null });
   }
@@ -48,7 +48,7 @@ export function casRef(store: Store, repo: RepoRecord, name: string, expect: str
 }
 
 /** PUT a ref: `sha` must be an object of the repo, and a commit under refs/heads/. */
-export function putRef(store: Store, repo: RepoRecord, name: string, value: string, expected?: string | null): RefChange {
+export function putRef(store: Store, repo: RepoRecord, name: string, value: string, expected?: string | null): Promise<RefChange> {
   const oid = sha(store, repo, value, 'sha');
   if (name.startsWith('refs/heads/')) {
     const o = store.viewObject(oid);
@@ -59,7 +59,7 @@ export function putRef(store: Store, repo: RepoRecord, name: string, value: stri
   return casRef(store, repo, name, expect, value.toLowerCase());
 }
 
-export function deleteRef(store: Store, repo: RepoRecord, name: string, expected?: string): RefChange {
+export function deleteRef(store: Store, repo: RepoRecord, name: string, expected?: string): Promise<RefChange> {
   const current = store.getRef(repo.id, name);
   if (!current) throw notFound('ref', { ref: name });
   if (expected !== undefined && !isSha(expected)) throw invalid('expected_sha must be a full 40-hex sha', { field: 'expected_sha' });
@@ -77,7 +77,7 @@ export function getBranch(store: Store, repo: RepoRecord, name: string): { name:
 }
 
 /** A new branch at `from_sha`, or at the head of branch `from`, or of the default branch. */
-export function createBranch(store: Store, repo: RepoRecord, name: string, from?: string, fromSha?: string): { name: string; sha: string } {
+export async function createBranch(store: Store, repo: RepoRecord, name: string, from?: string, fromSha?: string): Promise<{ name: string; sha: string }> {
   const ref = branchRef(name);
   let start: string;
   if (fromSha !== undefined) {
@@ -94,7 +94,7 @@ export function createBranch(store: Store, repo: RepoRecord, name: string, from?
     start = head;
   }
   try {
-    casRef(store, repo, ref, null, start);
+    await casRef(store, repo, ref, null, start);
   } catch (e) {
     if (e instanceof GitwellError && e.code === 'CONFLICT') throw conflict(`branch ${name} already exists`, { branch: name, current_sha: e.details?.current_sha });
     throw e;
@@ -102,7 +102,7 @@ export function createBranch(store: Store, repo: RepoRecord, name: string, from?
   return { name, sha: start };
 }
 
-export function deleteBranch(store: Store, repo: RepoRecord, name: string): RefChange {
+export function deleteBranch(store: Store, repo: RepoRecord, name: string): Promise<RefChange> {
   if (name === repo.defaultBranch) throw unprocessable('the default branch cannot be deleted', { branch: name });
   return deleteRef(store, repo, branchRef(name));
 }

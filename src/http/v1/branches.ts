@@ -32,7 +32,7 @@ export async function create(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
   const body = await parseBody(ctx, CreateBranchBody);
   if (body.from !== undefined && body.from_sha !== undefined) throw invalid('give from or from_sha, not both', { field: 'from_sha' });
-  return json(201, createBranch(ctx.store, repo, body.name, body.from, body.from_sha));
+  return json(201, await createBranch(ctx.store, repo, body.name, body.from, body.from_sha));
 }
 
 export function get(ctx: Context): HttpReply {
@@ -40,8 +40,8 @@ export function get(ctx: Context): HttpReply {
   return json(200, getBranch(ctx.store, repo, ctx.params.name));
 }
 
-export function remove(ctx: Context): HttpReply {
+export async function remove(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
-  const change = deleteBranch(ctx.store, repo, ctx.params.name);
+  const change = await deleteBranch(ctx.store, repo, ctx.params.name);
   return json(200, { deleted: true, name: ctx.params.name, ...change });
 }

@@ -39,7 +39,7 @@ export async function create(ctx: Context): Promise<HttpReply> {
   const { repo, key } = repoFor(ctx, 'write');
   const body = await parseBody(ctx, CreateCommitBody);
   const q = quotas(ctx.store, ctx.config);
-  const result = createCommit(ctx.store, repo, body, {
+  const result = await createCommit(ctx.store, repo, body, {
     maxFiles: ctx.config.commitMaxFiles,
     maxFileBytes: ctx.config.commitMaxFileBytes,
     beforeWrite: (bytes) => q.chargeStorage(key!.org, bytes),

@@ -31,12 +31,12 @@ export async function put(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
   const name = apiRefName(ctx.params.ref);
   const body = await parseBody(ctx, PutRefBody);
-  return json(200, putRef(ctx.store, repo, name, body.sha, body.expected_sha));
+  return json(200, await putRef(ctx.store, repo, name, body.sha, body.expected_sha));
 }
 
-export function remove(ctx: Context): HttpReply {
+export async function remove(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
   const name = apiRefName(ctx.params.ref);
   const q = parseQuery(ctx, DeleteRefQuery);
-  return json(200, deleteRef(ctx.store, repo, name, q.expected_sha));
+  return json(200, await deleteRef(ctx.store, repo, name, q.expected_sha));
 }

@@ -54,7 +54,7 @@ export async function create(ctx: Context): Promise<HttpReply> {
   });
   if (body.init) {
     const readme = `# ${body.slug}\n${body.description ? `\n${body.description}\n` : ''}`;
-    createCommit(
+    await createCommit(
       ctx.store,
       repo,
       { branch: repo.defaultBranch, message: 'Initial commit', author: { name: 'gitwell', email: 'gitwell@localhost' }, changes: [{ path: 'README.md', content: readme }] },
