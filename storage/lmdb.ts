@@ -219,9 +219,10 @@ export class LmdbStore implements Store {
       await this.env.committed;
       const landed = this.meta.get(receipt) !== undefined;
       if (landed) {
+        // visible from now on: what was read from the repo before no longer holds
+        this.bump(repoId);
         void this.meta.remove(receipt);
         await this.env.flushed;
-        this.bump(repoId);
         return results;
       }
       if (attempt === 100) throw new Error('gitwell store: ref updates lost 100 races in a row');
