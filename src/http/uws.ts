@@ -24,7 +24,9 @@ export interface HttpRequest {
 export interface HttpReply {
   status: number;
   headers?: Record<string, string>;
-  /** more headers, as name, value, name, value…: written after `headers` (which may be shared) */
+  /** headers encoded once and shared by many replies (see encodeHeaders), written after `headers` */
+  fixedHeaders?: EncodedHeaders;
+  /** more headers, as name, value, name, value…: written last */
   headerList?: string[];
   body?: Buffer | string;
   /** a body produced over time; written with back-pressure */
@@ -32,6 +34,31 @@ export interface HttpReply {
 }
 
 export type AppHandler = (req: HttpRequest) => Promise<HttpReply>;
+
+/** Header names and values as UTF-8, name, value, name, value… */
+export type EncodedHeaders = readonly Uint8Array[];
+
+/**
+ * Headers in the form uWS writes without converting them again: a reply sent many times (the
+ * hot read path) spends no time turning the same strings into UTF-8 on every send.
+ */
+export function encodeHeaders(h: Record<string, string>): EncodedHeaders {
+  const out: Uint8Array[] = [];
+  for (const k in h) out.push(Buffer.from(k, 'latin1'), Buffer.from(h[k]));
+  return out;
+}
+
+/** Header names and status lines, encoded once: the same few are written on every reply. */
+const encodedNames = new Map<string, Uint8Array>();
+function nameBytes(name: string): Uint8Array | string {
+  let b = encodedNames.get(name);
+  if (b === undefined) {
+    if (encodedNames.size >= 1024) return name;
+    b = Buffer.from(name, 'latin1');
+    encodedNames.set(name, b);
+  }
+  return b;
+}
 
 /** A request as the synchronous front sees it: read in place, valid only during the call. */
 export interface FastRequest {
@@ -145,12 +172,16 @@ const STATUS_TEXT: Record<number, string> = {
   422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
 
+const STATUS_LINE = new Map(Object.entries(STATUS_TEXT).map(([code, text]) => [Number(code), Buffer.from(`${code} ${text}`)]));
+
 function writeHead(res: HttpResponse, reply: HttpReply): void {
-  res.writeStatus(`${reply.status} ${STATUS_TEXT[reply.status] ?? 'Unknown'}`);
+  res.writeStatus(STATUS_LINE.get(reply.status) ?? `${reply.status} Unknown`);
   const h = reply.headers;
-  if (h) for (const k in h) res.writeHeader(k, h[k]);
+  if (h) for (const k in h) res.writeHeader(nameBytes(k), h[k]);
+  const f = reply.fixedHeaders;
+  if (f) for (let i = 0; i + 1 < f.length; i += 2) res.writeHeader(f[i], f[i + 1]);
   const l = reply.headerList;
-  if (l) for (let i = 0; i + 1 < l.length; i += 2) res.writeHeader(l[i], l[i + 1]);
+  if (l) for (let i = 0; i + 1 < l.length; i += 2) res.writeHeader(nameBytes(l[i]), l[i + 1]);
 }
 
 /** A reply with its whole body at hand, in one corked write. */
@@ -254,7 +285,7 @@ export function listen(host: string, port: number, handler: AppHandler, fast?: F
         method: req.getMethod(),
         url: req.getUrl(),
         query: req.getQuery() ?? '',
-        header: (name) => req.getHeader(name),
+        header: (name) => req.getHeader(nameBytes(name)),
         ip: () => remoteAddress(res),
       });
       if (reply) {

@@ -18,7 +18,7 @@ import { quotas } from '../../services/limits.js';
 import { nextRequestId } from '../app.js';
 import { matchesHeader } from '../middleware/etag.js';
 import { bucketOf, rateLimitHeaderList, refundNotModified } from '../middleware/rate-limit.js';
-import type { FastHandler, HttpReply } from '../uws.js';
+import { encodeHeaders, type EncodedHeaders, type FastHandler, type HttpReply } from '../uws.js';
 import { knownKey, tokenOf } from './access.js';
 
 /** What the general path says about a reply it may hand over: the repo and its generation. */
@@ -30,9 +30,9 @@ export interface HotMark {
 interface Entry {
   repoId: number;
   generation: number;
-  /** the reply's own headers, and those of its 304; shared by every reply (never changed) */
-  headers: Record<string, string>;
-  notModifiedHeaders: Record<string, string>;
+  /** the reply's own headers, and those of its 304, encoded once; shared by every reply */
+  headers: EncodedHeaders;
+  notModifiedHeaders: EncodedHeaders;
   body: Buffer;
   /** the ETag without quotes */
   sha: string;
@@ -78,8 +78,8 @@ export class HotCache {
     const entry: Entry = {
       repoId: mark.repoId,
       generation: mark.generation,
-      headers: { ...h },
-      notModifiedHeaders: { etag, 'cache-control': cacheControl },
+      headers: encodeHeaders(h),
+      notModifiedHeaders: encodeHeaders({ etag, 'cache-control': cacheControl }),
       body,
       sha: etag.slice(1, -1),
     };
@@ -134,7 +134,7 @@ export function hotPath(store: Store, config: Config, cache: HotCache): FastHand
     // the headers the general path adds, in its order: X-RateLimit-*, then X-Request-Id
     const headerList = rateLimitHeaderList(take);
     headerList.push('x-request-id', nextRequestId(req.header('x-request-id')));
-    if (notModified) return { status: 304, headers: e.notModifiedHeaders, headerList };
-    return { status: 200, headers: e.headers, headerList, body: e.body };
+    if (notModified) return { status: 304, fixedHeaders: e.notModifiedHeaders, headerList };
+    return { status: 200, fixedHeaders: e.headers, headerList, body: e.body };
   };
 }
