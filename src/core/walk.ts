@@ -97,7 +97,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * walkObjects in slices of `slice` objects, letting the event loop run between them: a walk
  * over a big repository does not hold up every other request while it goes.
  */
-export async function walkObjectsAsync(finder: ObjectFinder, starts: Iterable<Uint8Array>, opts: WalkOptions = {}, slice = 8192): Promise<number> {
+export async function walkObjectsAsync(finder: ObjectFinder, starts: Iterable<Uint8Array>, opts: WalkOptions = {}, slice = 2048): Promise<number> {
   const w = new ObjectWalker({ followParents: opts.followParents ?? true });
   try {
     if (opts.haveRoots) {

@@ -80,7 +80,7 @@ export type FastHandler = (req: FastRequest) => HttpReply | null;
 const MEMORY_LIMIT = 1024 * 1024;
 const WRITE_STALL_MS = 120_000;
 /** a streamed reply lets the event loop run after this many bytes */
-const YIELD_BYTES = 1024 * 1024;
+const YIELD_BYTES = 256 * 1024;
 
 /** Collects the request body as it arrives; past MEMORY_LIMIT it goes to a temp file. */
 export class RequestBody {

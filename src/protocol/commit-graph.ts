@@ -102,6 +102,8 @@ class DateQueue {
   }
 }
 
+const SLICE_COMMITS = 1024;
+
 /** Clock skew we tolerate: uninteresting commits keep spreading this far below the oldest sent one. */
 const SLOP_SECONDS = 24 * 3600;
 
@@ -118,12 +120,12 @@ export interface CommitSelection {
  * new shallow boundary on the want side). `extraStarts`: parents to send although a have
  * reaches them (the history behind an unshallowed commit).
  */
-export function selectCommits(
+export async function selectCommits(
   g: CommitGraph,
   wants: string[],
   haves: string[],
   opts: { haveCut?: Set<string>; wantCut?: Set<string>; excludeSince?: number; excluded?: Set<string> } = {},
-): CommitSelection {
+): Promise<CommitSelection> {
   const state = new Map<string, 'good' | 'bad'>();
   const q = new DateQueue();
   const send: CommitInfo[] = [];
@@ -143,7 +145,10 @@ export function selectCommits(
     }
   }
   let oldestSent = Infinity;
-  while (q.size > 0) {
+  // a long history is walked in slices, with the event loop running between them (commits
+  // not parsed yet cost a store read and a parse each)
+  for (let popped = 0; q.size > 0; popped++) {
+    if (popped % SLICE_COMMITS === SLICE_COMMITS - 1) await new Promise<void>((r) => setImmediate(r));
     // only uninteresting commits left: they can still reach (and take back) commits we chose
     // to send, until they are older than all of those by more than the skew we tolerate
     if (q.good === 0 && (send.length === 0 || q.peek().c.time < oldestSent - SLOP_SECONDS)) break;

@@ -162,7 +162,7 @@ async function planPack(store: Store, repo: RepoRecord, req: FetchRequest, commo
       const oid = store.getRef(repo.id, full);
       if (!oid) throw badRequest(`deepen-not: unknown ref ${name}`);
       const peeled = g.peel(oid);
-      if (peeled?.type === 1) for (const c of selectCommits(g, [peeled.target], []).send) excluded.add(c.oid);
+      if (peeled?.type === 1) for (const c of (await selectCommits(g, [peeled.target], [])).send) excluded.add(c.oid);
     }
   }
   // client shallow commits now inside the new depth get their history
@@ -179,7 +179,7 @@ async function planPack(store: Store, repo: RepoRecord, req: FetchRequest, commo
     }
   }
 
-  const sel = selectCommits(g, [...commitWants, ...extraParents], common, {
+  const sel = await selectCommits(g, [...commitWants, ...extraParents], common, {
     haveCut: clientShallow,
     wantCut,
     excludeSince,

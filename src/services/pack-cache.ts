@@ -111,7 +111,7 @@ export interface PackSourceForCache {
 }
 
 /** Bytes written between two turns of the event loop while filling (others get to run). */
-const FILL_SLICE_BYTES = 1024 * 1024;
+const FILL_SLICE_BYTES = 256 * 1024;
 /**
  * Fills under way at once. Past it a clone is packed for its own client alone, at its pace,
  * as if there were no cache: many different clones at once cannot set off unbounded work
