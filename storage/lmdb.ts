@@ -180,8 +180,9 @@ export class LmdbStore implements Store {
    * again from the start. The caller hears the result once the transaction is flushed to
    * disk; the main thread never waits for the disk.
    */
-  async updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean): Promise<RefUpdateResult[]> {
+  async updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects: Iterable<NewObject> = []): Promise<RefUpdateResult[]> {
     const memberKeys = [...members].map((m) => memberKey(repoId, m));
+    const records = [...objects].map((o) => [oidKey(o.oid), encodeRecord(o)] as const);
     for (let attempt = 0; ; attempt++) {
       const keys = updates.map((u) => refKey(repoId, u.name));
       const seen = keys.map((k) => this.refs.getEntry(k));
@@ -201,6 +202,10 @@ export class LmdbStore implements Store {
       const receipt = `receipt:${process.pid}:${++this.refVersion}`;
       const write = () => {
         this.meta.put(receipt, 1);
+        // plain puts: lmdb-js carries out a no-overwrite put even when the condition around it
+        // fails. An object stored meanwhile by someone else is replaced by the same content,
+        // kept whole (no entry, so no delta chain can loop through it)
+        for (const [key, value] of records) if (!this.objects.doesExist(key)) this.objects.put(key, value);
         for (const i of passing) {
           const next = updates[i].next;
           if (next === null) this.refs.remove(keys[i]);

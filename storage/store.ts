@@ -122,9 +122,9 @@ export interface Store {
    * Applies ref updates and adds `members` to the repo's membership in ONE write transaction,
    * resolving once it is durable. atomic: all updates succeed or none is applied (and no
    * membership is added). Not atomic: each update is checked on its own; membership is added
-   * if any succeeded.
+   * if any succeeded. `objects` are stored in the same transaction, only if it applies anything.
    */
-  updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean): Promise<RefUpdateResult[]>;
+  updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects?: Iterable<NewObject>): Promise<RefUpdateResult[]>;
 
   // repos
   /**

@@ -100,6 +100,27 @@ describe('updateRefs', () => {
     }
   });
 
+  // regression: lmdb-js carries out a no-overwrite put even when its condition fails, and the
+  // objects of a commit that lost its race were stored anyway
+  it('objects given with an update are stored only if it lands', async () => {
+    const { store, repo } = fresh();
+    try {
+      await store.updateRefs(repo, [{ name: 'refs/heads/main', expect: null, next: hex(1) }], [], true);
+      const blob = (n: number) => ({ oid: oid(n), type: 3, data: Buffer.from(`content ${n}`) });
+      const [a, b] = await Promise.all([
+        store.updateRefs(repo, [{ name: 'refs/heads/main', expect: hex(1), next: hex(2) }], [oid(500)], true, [blob(500)]),
+        store.updateRefs(repo, [{ name: 'refs/heads/main', expect: hex(1), next: hex(3) }], [oid(501)], true, [blob(501)]),
+      ]);
+      expect([a[0].ok, b[0].ok].filter(Boolean)).toHaveLength(1);
+      expect(store.hasObject(oid(500))).toBe(a[0].ok);
+      expect(store.hasObject(oid(501))).toBe(b[0].ok);
+      const won = a[0].ok ? 500 : 501;
+      expect(store.viewObject(oid(won))!.data.toString()).toBe(`content ${won}`);
+    } finally {
+      store.close();
+    }
+  });
+
   it('what has resolved is on disk: a store opened again sees every ref and member', async () => {
     const { store, dir, repo } = fresh();
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.updateRefs(repo, [{ name: `refs/heads/b${i}`, expect: null, next: hex(i + 1) }], [oid(i + 1)], true)));

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { git, gitOk, lines, removeTempDirs, repoUrl, tempDir } from './helpers/git.js';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { apiClient, commitBody, type Api } from './helpers/v1-api.js';
+import { openStore } from '../storage/index.js';
 
 let gw: Gitwell;
 let key: string;
@@ -221,12 +222,22 @@ describe('POST /v1/repos/:slug/commits', () => {
     const slug = await newRepo();
     const base = await commit(slug, 'main', [{ path: 'counter', content: '0' }]);
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => commit(slug, 'main', [{ path: 'counter', content: String(i + 1) }, { path: `by-${i}`, content: `${i}` }], { parent_sha: base.json.sha })),
+      Array.from({ length: 8 }, (_, i) => commit(slug, 'main', [{ path: 'counter', content: String(i + 1) }, { path: `by-${i}`, content: `racer ${i} of ${slug}\n` }], { parent_sha: base.json.sha })),
     );
     const won = results.filter((r) => r.status === 201);
     const lost = results.filter((r) => r.status === 409);
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(7);
+    // a commit that lost stored nothing: its new blob is in no repo and not in the store at all
+    const store = openStore(gw.dataDir);
+    try {
+      for (const [i, r] of results.entries()) {
+        const blob = await gitOk(['hash-object', '--stdin'], { input: `racer ${i} of ${slug}\n` });
+        expect(store.hasObject(Buffer.from(blob, 'hex')), `blob of racer ${i}`).toBe(r.status === 201);
+      }
+    } finally {
+      store.close();
+    }
     for (const r of lost) expect(r.json.details.current_sha).toMatch(/^[0-9a-f]{40}$/);
     const head = (await api('GET', `/v1/repos/${slug}/branches/main`)).json.sha;
     expect(head).toBe(won[0].json.sha);

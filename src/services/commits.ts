@@ -51,6 +51,8 @@ export interface CommitLimits {
   maxFileBytes: number;
   /** called with the bytes of objects new to the store, before they are written (quota) */
   beforeWrite?(newBytes: number): void;
+  /** called with the same bytes when they were not written after all (the branch moved) */
+  notWritten?(newBytes: number): void;
 }
 
 export interface CommitResult {
@@ -208,17 +210,16 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
   const commitOid = hashObject('commit', data);
   objects.push({ oid: commitOid, type: TYPE_CODE.commit, data });
 
+  let fresh = 0;
   if (limits.beforeWrite) {
-    let fresh = 0;
     for (const o of objects) if (!store.hasObject(o.oid)) fresh += o.data.length;
     limits.beforeWrite(fresh);
   }
-  // queued in the same turn, the objects and the ref land in one transaction of the writer
-  const written = store.putObjectsAsync(objects);
+  // the objects are stored with the ref, only if it moves: a commit that loses a race leaves nothing
   const sha = oidToHex(commitOid);
-  const [r] = await store.updateRefs(repo.id, [{ name: ref, expect: head, next: sha }], objects.map((o) => o.oid), true);
-  await written;
+  const [r] = await store.updateRefs(repo.id, [{ name: ref, expect: head, next: sha }], objects.map((o) => o.oid), true, objects);
   if (!r.ok) {
+    limits.notWritten?.(fresh);
     throw conflict(`branch ${input.branch} moved while the commit was made: it is at ${r.current ?? 'nothing'}`, {
       branch: input.branch,
       current_sha: r.current,

@@ -123,6 +123,15 @@ export class Quotas {
       this.later();
     }
   }
+
+  /** Gives back bytes charged for objects that were not written after all. */
+  refundStorage(org: string, bytes: number): void {
+    const b = this.bytes.get(org);
+    if (b && bytes > 0) {
+      b.pending -= bytes;
+      this.later();
+    }
+  }
 }
 
 const quotaByStore = new WeakMap<Store, Quotas>();

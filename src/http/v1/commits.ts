@@ -43,6 +43,7 @@ export async function create(ctx: Context): Promise<HttpReply> {
     maxFiles: ctx.config.commitMaxFiles,
     maxFileBytes: ctx.config.commitMaxFileBytes,
     beforeWrite: (bytes) => q.chargeStorage(key!.org, bytes),
+    notWritten: (bytes) => q.refundStorage(key!.org, bytes),
   });
   return json(201, result);
 }
