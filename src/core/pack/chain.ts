@@ -10,6 +10,7 @@
  * means the store is damaged: that is an error, never a wrong object.
  */
 import { applyDelta, WasmFormatError } from '../../wasm.js';
+import { ByteLru } from '../byte-lru.js';
 import { oidToHex } from '../oid.js';
 import { InflateError, Inflater } from './inflate.js';
 
@@ -38,38 +39,12 @@ const LONG_CHAIN = 1024;
 /** A damaged store is a fault to log, not an answer to give: a plain Error (a 500 to a client). */
 const damaged = (oid: Uint8Array, why: string) => new Error(`gitwell store: object ${oidToHex(oid)}: ${why}`);
 
-class ContentCache {
-  private readonly map = new Map<string, Buffer>();
-  private bytes = 0;
-  constructor(private readonly cap: number) {}
-
-  get(key: string): Buffer | undefined {
-    const v = this.map.get(key);
-    if (v) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-
-  set(key: string, v: Buffer): void {
-    if (v.length > this.cap / 8 || this.map.has(key)) return;
-    this.map.set(key, v);
-    this.bytes += v.length;
-    for (const [k, old] of this.map) {
-      if (this.bytes <= this.cap) break;
-      this.map.delete(k);
-      this.bytes -= old.length;
-    }
-  }
-}
-
 export class ChainReader {
   private readonly inflater = new Inflater();
-  private readonly cache: ContentCache;
+  private readonly cache: ByteLru<string, Buffer>;
 
   constructor(private readonly source: ChainSource, cacheBytes = 64 * 1024 * 1024) {
-    this.cache = new ContentCache(cacheBytes);
+    this.cache = new ByteLru(cacheBytes, { maxEntry: cacheBytes / 8 });
   }
 
   private inflate(oid: Uint8Array, e: ChainEntry): Buffer {

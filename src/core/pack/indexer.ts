@@ -15,6 +15,7 @@
 import { constants } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { applyDelta, parseEntryHeader, WasmFormatError, OBJ_OFS_DELTA, OBJ_REF_DELTA } from '../../wasm.js';
+import { ByteLru } from '../byte-lru.js';
 import { GitwellError } from '../errors.js';
 import { hashLoose, oidToHex, TYPE_NAME } from '../oid.js';
 import { InflateError, Inflater } from './inflate.js';
@@ -119,43 +120,6 @@ const SCRATCH_MAX = 8 * 1024 * 1024;
 function putHead(b: Buffer, head: string): number {
   if (head.length > 0) b.write(head, 0, 'latin1');
   return head.length;
-}
-
-/**
- * Resolved bases by entry index, bounded in bytes, least recently used out first. One base too
- * large for it is still kept, in a slot of its own, so that its children do not each compute
- * it again.
- */
-class ByteLru {
-  private readonly map = new Map<number, Uint8Array>();
-  private bytes = 0;
-  private bigKey = -1;
-  private big: Uint8Array | null = null;
-  constructor(private readonly cap: number) {}
-  get(k: number): Uint8Array | undefined {
-    if (k === this.bigKey) return this.big!;
-    const v = this.map.get(k);
-    if (v) {
-      this.map.delete(k);
-      this.map.set(k, v);
-    }
-    return v;
-  }
-  set(k: number, v: Uint8Array): void {
-    if (v.length > this.cap / 4) {
-      this.bigKey = k;
-      this.big = v;
-      return;
-    }
-    if (this.map.has(k)) return;
-    this.map.set(k, v);
-    this.bytes += v.length;
-    for (const [key, old] of this.map) {
-      if (this.bytes <= this.cap) break;
-      this.map.delete(key);
-      this.bytes -= old.length;
-    }
-  }
 }
 
 function verifyTrailer(src: PackSource, end: number): void {
@@ -286,7 +250,9 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   }
   const hasChildren = (i: number) => children.has(i) || (refChildren.size > 0 && refChildren.has(oids[i].toString('latin1')));
 
-  const cache = new ByteLru(opts.baseCacheBytes ?? 48 * 1024 * 1024);
+  // resolved bases by entry index; one too large for it is still kept, alone, so that its
+  // children do not each compute it again
+  const cache = new ByteLru<number, Uint8Array>(opts.baseCacheBytes ?? 48 * 1024 * 1024, { keepOneLarge: true });
   const resolvedType = new Uint8Array(count);
   for (let i = 0; i < count; i++) if (type[i] < 5) resolvedType[i] = type[i];
   // for a resolved delta: the entry index of its base (-1: the base outside the pack, thin)
