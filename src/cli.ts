@@ -2,7 +2,8 @@
 /**
  * gitwell serve [--data DIR] [--host H] [--port N] [--json]
  * gitwell key create --org ORG [--name NAME] [--data DIR] [--json]
- * gitwell repo create ORG/[NAMESPACE/]SLUG [--public] [--default-branch B] [--description D] [--data DIR] [--json]
+ * gitwell repo create ORG/[NAMESPACE/]SLUG [--public] [--default-branch B] [--description D] [--deny-non-fast-forwards] [--data DIR] [--json]
+ * gitwell repo set ORG/[NAMESPACE/]SLUG --deny-non-fast-forwards true|false [--data DIR] [--json]
  * Errors go to stderr with exit status 1; --json prints one JSON object on stdout.
  */
 import { loadConfig } from './config.js';
@@ -13,6 +14,8 @@ import { createKey } from './services/auth.js';
 import { createRepo, repoJson } from './services/repos.js';
 
 const BOOLEAN_FLAGS = new Set(['json', 'public', 'private', 'help']);
+/** flags that take true/false, and mean true when given alone */
+const SWITCHES = new Set(['deny-non-fast-forwards']);
 
 function parseArgs(argv: string[]): { positional: string[]; flags: Record<string, string | true> } {
   const positional: string[] = [];
@@ -27,6 +30,7 @@ function parseArgs(argv: string[]): { positional: string[]; flags: Record<string
     const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
     if (eq > 0) flags[name] = a.slice(eq + 1);
     else if (BOOLEAN_FLAGS.has(name)) flags[name] = true;
+    else if (SWITCHES.has(name) && (argv[i + 1] === undefined || argv[i + 1].startsWith('--'))) flags[name] = true;
     else {
       const v = argv[++i];
       if (v === undefined) throw new Error(`--${name} needs a value`);
@@ -39,10 +43,26 @@ function parseArgs(argv: string[]): { positional: string[]; flags: Record<string
 const USAGE = `usage:
   gitwell serve [--data DIR] [--host H] [--port N] [--json]
   gitwell key create --org ORG [--name NAME] [--data DIR] [--json]
-  gitwell repo create ORG/[NAMESPACE/]SLUG [--public] [--default-branch main] [--description TEXT] [--data DIR] [--json]`;
+  gitwell repo create ORG/[NAMESPACE/]SLUG [--public] [--default-branch main] [--description TEXT] [--deny-non-fast-forwards] [--data DIR] [--json]
+  gitwell repo set ORG/[NAMESPACE/]SLUG --deny-non-fast-forwards true|false [--data DIR] [--json]`;
 
 function str(v: string | true | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
+}
+
+/** A switch's value: true when given alone or as "true", false as "false". */
+function onOff(name: string, v: string | true | undefined): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (v === true || v === 'true') return true;
+  if (v === 'false') return false;
+  throw new Error(`--${name} takes true or false, not "${v}"`);
+}
+
+/** ORG/SLUG or ORG/NAMESPACE/SLUG */
+function repoName(full: string | undefined, cmd: string): { org: string; namespace: string | null; slug: string } {
+  const parts = full?.split('/') ?? [];
+  if (parts.length < 2 || parts.length > 3) throw new Error(`${cmd} needs ORG/SLUG or ORG/NAMESPACE/SLUG`);
+  return parts.length === 3 ? { org: parts[0], namespace: parts[1], slug: parts[2] } : { org: parts[0], namespace: null, slug: parts[1] };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -85,22 +105,40 @@ async function main(argv: string[]): Promise<void> {
 
   if (cmd === 'repo' && sub === 'create') {
     const full = positional[2];
-    const parts = full?.split('/') ?? [];
-    if (parts.length < 2 || parts.length > 3) throw new Error('repo create needs ORG/SLUG or ORG/NAMESPACE/SLUG');
-    const [org, namespace, slug] = parts.length === 3 ? parts : [parts[0], null, parts[1]];
+    const { org, namespace, slug } = repoName(full, 'repo create');
     const store = openStore(config.dataDir);
     try {
       const repo = createRepo(store, {
         org,
         namespace,
-        slug: slug!,
+        slug,
         visibility: flags.public === true ? 'public' : 'private',
         defaultBranch: str(flags['default-branch']),
         description: str(flags.description),
+        denyNonFastForwards: onOff('deny-non-fast-forwards', flags['deny-non-fast-forwards']),
       });
       const out = repoJson(store, repo, baseUrl);
       if (json) console.log(JSON.stringify(out));
       else console.log(`created ${repo.visibility} repo ${full}: ${out.git_url}`);
+    } finally {
+      store.close();
+    }
+    return;
+  }
+  // settings that only receive-pack reads: the server needs no word of the change
+  if (cmd === 'repo' && sub === 'set') {
+    const full = positional[2];
+    const { org, namespace, slug } = repoName(full, 'repo set');
+    const deny = onOff('deny-non-fast-forwards', flags['deny-non-fast-forwards']);
+    if (deny === undefined) throw new Error('repo set needs --deny-non-fast-forwards true|false');
+    const store = openStore(config.dataDir);
+    try {
+      const found = store.findRepo(org, namespace, slug);
+      if (!found) throw new Error(`no repository ${full}`);
+      const repo = store.updateRepo(found.id, { denyNonFastForwards: deny });
+      const out = repoJson(store, repo, baseUrl);
+      if (json) console.log(JSON.stringify(out));
+      else console.log(`${full}: deny-non-fast-forwards ${deny}`);
     } finally {
       store.close();
     }

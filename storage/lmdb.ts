@@ -261,7 +261,7 @@ export class LmdbStore implements Store {
         description: r.description ?? '',
         visibility: r.visibility,
         defaultBranch: r.defaultBranch,
-        denyNonFastForwards: false,
+        denyNonFastForwards: r.denyNonFastForwards ?? false,
         createdAt: now,
         updatedAt: now,
       };

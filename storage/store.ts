@@ -26,6 +26,7 @@ export interface NewRepo {
   description?: string;
   visibility: Visibility;
   defaultBranch: string;
+  denyNonFastForwards?: boolean;
 }
 
 export interface KeyRecord {

@@ -22,6 +22,8 @@ export interface CreateRepoInput {
   description?: string;
   visibility?: Visibility;
   defaultBranch?: string;
+  /** refuse non-fast-forward pushes over git (receive.denyNonFastForwards) */
+  denyNonFastForwards?: boolean;
 }
 
 export function createRepo(store: Store, input: CreateRepoInput): RepoRecord {
@@ -42,6 +44,7 @@ export function createRepo(store: Store, input: CreateRepoInput): RepoRecord {
     description: input.description ?? '',
     visibility: input.visibility ?? 'private',
     defaultBranch,
+    denyNonFastForwards: input.denyNonFastForwards ?? false,
   });
 }
 
@@ -62,6 +65,7 @@ export function repoJson(store: Store, r: RepoRecord, baseUrl: string) {
     default_branch: r.defaultBranch,
     git_url: `${baseUrl}/${repoPath(r)}.git`,
     api_url: `${baseUrl}/v1/repos/${apiPath}`,
+    deny_non_fast_forwards: r.denyNonFastForwards,
     created_at: r.createdAt,
     updated_at: r.updatedAt,
     is_empty: store.listRefs(r.id).length === 0,

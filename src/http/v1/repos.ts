@@ -11,11 +11,6 @@ import { quotas } from '../../services/limits.js';
 import { baseUrl, json, parseBody, parseQuery } from './respond.js';
 import { CreateRepoBody, ListReposQuery, UpdateRepoBody } from './schemas.js';
 
-/**
- * Words that follow a slug in /v1/repos/:slug/<word>/...: a repo (or a namespaced repo's
- * slug) named so would make /v1/repos/a/<word> ambiguous, so no repo may take them.
- */
-
 const cursorOf = (r: RepoRecord) => Buffer.from(`${r.namespace ?? ''}/${r.slug}`).toString('base64url');
 
 function page(ctx: Context, all: RepoRecord[]): HttpReply {
@@ -90,6 +85,7 @@ export async function update(ctx: Context): Promise<HttpReply> {
     ...(body.description !== undefined ? { description: body.description } : {}),
     ...(body.visibility !== undefined ? { visibility: body.visibility } : {}),
     ...(body.default_branch !== undefined ? { defaultBranch: body.default_branch } : {}),
+    ...(body.deny_non_fast_forwards !== undefined ? { denyNonFastForwards: body.deny_non_fast_forwards } : {}),
   });
   return json(200, repoJson(ctx.store, next, baseUrl(ctx)));
 }

@@ -27,6 +27,7 @@ export const UpdateRepoBody = z.object({
   description: z.string().max(500).optional(),
   visibility: z.enum(['public', 'private']).optional(),
   default_branch: z.string().min(1).max(255).optional(),
+  deny_non_fast_forwards: z.boolean().optional().describe('refuse pushes over git that are not fast-forwards (git receive.denyNonFastForwards)'),
 });
 
 export const ListReposQuery = z.object({ limit: limit(50), offset, cursor, namespace: slug.optional() });
@@ -113,6 +114,7 @@ export const Repo = z.object({
   default_branch: z.string(),
   git_url: z.string(),
   api_url: z.string(),
+  deny_non_fast_forwards: z.boolean(),
   created_at: z.string(),
   updated_at: z.string(),
   is_empty: z.boolean(),
