@@ -21,8 +21,11 @@ import type { KeyRecord, NewObject, NewRepo, PackedObject, ObjectInfo, OrgRecord
 const EMPTY = Buffer.alloc(0);
 /** lmdb-js takes PutOptions here, though its typings only declare a version number */
 const NO_OVERWRITE = { noOverwrite: true } as unknown as number;
-/** the object record format this code reads and writes (1: loose objects and a `packed` db) */
-const FORMAT = 2;
+/**
+ * The store format this code reads and writes. 1: loose objects and a `packed` db; 2: object
+ * records, refs without versions; 3: object records, refs with versions (see updateRefs).
+ */
+const FORMAT = 3;
 
 function memberKey(repoId: number, oid: Uint8Array): Buffer {
   const k = Buffer.allocUnsafe(24);
@@ -64,6 +67,9 @@ export class LmdbStore implements Store {
     this.meta = this.env.openDB({ name: 'meta', encoding: 'msgpack' });
     this.usage = this.env.openDB({ name: 'usage', encoding: 'msgpack' });
     this.checkFormat(dir);
+    let top = 0;
+    for (const { version } of this.refs.getRange({ versions: true })) if (version !== undefined && version > top) top = version;
+    this.refVersion = Math.max(Date.now() * 1024, top + 1);
   }
 
   /** A new store is marked with FORMAT; one written in another format is refused, not misread. */
@@ -167,8 +173,11 @@ export class LmdbStore implements Store {
     return out;
   }
 
-  /** Versions for ref entries: unique and increasing, so a version read names one state of a ref. */
-  private refVersion = Date.now() * 1024;
+  /**
+   * Versions for ref entries: unique and increasing, so a version read names one state of a
+   * ref. They start above every version stored, whatever the clock says.
+   */
+  private refVersion = 0;
 
   /**
    * Compare-and-swap of refs on LMDB's writer thread. The values are checked here first; then
@@ -200,6 +209,8 @@ export class LmdbStore implements Store {
       // removed once read; a crash in between leaves one tiny key behind, which no other
       // process may clean up (it cannot tell a dead writer's receipt from a live one's)
       const receipt = `receipt:${process.pid}:${++this.refVersion}`;
+      // every write goes in the innermost callback: lmdb-js carries out a write placed after an
+      // inner condition's block even when an outer condition failed
       const write = () => {
         this.meta.put(receipt, 1);
         // plain puts: lmdb-js carries out a no-overwrite put even when the condition around it

@@ -234,12 +234,21 @@ describe('store format', () => {
     const objects = env.openDB({ name: 'objects', encoding: 'binary', keyEncoding: 'binary' });
     objects.putSync(Buffer.alloc(20, 1), Buffer.from('blob 3\0abc', 'latin1'));
     env.close();
-    expect(() => openStore(dir)).toThrow(/format 1.*reads format 2/);
+    expect(() => openStore(dir)).toThrow(/format 1.*reads format 3/);
     expect(() => openStore(dir)).toThrow(/format 1/);
     const again = open({ path: dir, maxDbs: 16, compression: false });
     const kept = again.openDB({ name: 'objects', encoding: 'binary', keyEncoding: 'binary' }).get(Buffer.alloc(20, 1));
     again.close();
     expect(kept?.toString('latin1')).toBe('blob 3\0abc');
+  });
+
+  it('a data dir of format 2 (refs without versions) is refused too', () => {
+    const dir = tempDir('gw-format-');
+    const env = open({ path: dir, maxDbs: 16, compression: false });
+    env.openDB({ name: 'meta', encoding: 'msgpack' }).putSync('format', 2);
+    env.openDB({ name: 'refs', encoding: 'string' }).putSync('1:refs/heads/main', 'a'.repeat(40));
+    env.close();
+    expect(() => openStore(dir)).toThrow(/format 2.*reads format 3/);
   });
 
   it('a new data dir is marked, and opens again', async () => {

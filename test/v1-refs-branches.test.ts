@@ -153,6 +153,24 @@ describe('refs', () => {
     expect(remote.refs).toContain(`${second}\trefs/heads/topic`);
   });
 
+  // regression (found in review): without expected_sha, the value read at the request was
+  // used as the expected one, and concurrent PUTs answered 409 though none had asked for a CAS
+  it('concurrent PUTs and DELETEs without expected_sha all succeed: the last to land wins', async () => {
+    const { slug, first, second } = await seeded();
+    for (let round = 0; round < 5; round++) {
+      const rs = await Promise.all([first, second, first, second].map((sha) => api('PUT', `/v1/repos/${slug}/refs/heads/free`, { body: { sha } })));
+      expect(rs.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      const now = (await api('GET', `/v1/repos/${slug}/refs/heads/free`)).json.sha;
+      expect([first, second]).toContain(now);
+      // each reply's previous_sha is a value the ref really had
+      for (const r of rs) expect([null, first, second]).toContain(r.json.previous_sha);
+    }
+    const deletes = await Promise.all([1, 2, 3].map(() => api('DELETE', `/v1/repos/${slug}/refs/heads/free`)));
+    for (const d of deletes) expect([200, 404]).toContain(d.status);
+    expect(deletes.some((d) => d.status === 200)).toBe(true);
+    expect((await api('GET', `/v1/repos/${slug}/refs/heads/free`)).status).toBe(404);
+  });
+
   it('PUT refuses what is not in the repo, a non-commit for a branch, bad names and bodies', async () => {
     const { slug, second } = await seeded();
     const tree = (await api('GET', `/v1/repos/${slug}/commits/${second}`)).json.tree;

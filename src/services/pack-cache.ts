@@ -270,7 +270,7 @@ export class PackCache {
         fs.fsyncSync(fd);
         close();
         fs.renameSync(tmp, final);
-        this.evict();
+        this.evict(path.basename(final));
       },
       abort: () => {
         close();
@@ -280,7 +280,8 @@ export class PackCache {
     };
   }
 
-  private evict(): void {
+  /** Removes the least recently used packs past the budget; `added` (just committed) stays. */
+  private evict(added: string): void {
     const files = fs
       .readdirSync(this.dir)
       .filter((f) => f.endsWith('.pack'))
@@ -291,9 +292,11 @@ export class PackCache {
       .filter((x): x is { f: string; size: number; used: number } => x !== null)
       .sort((a, b) => a.used - b.used);
     let total = files.reduce((n, x) => n + x.size, 0);
-    // the newest (the one just added) stays even if it alone is over budget
-    for (const x of files.slice(0, -1)) {
+    // the one just added stays even if it alone is over budget: its readers may not have
+    // opened it yet
+    for (const x of files) {
       if (total <= this.maxBytes) break;
+      if (x.f === added) continue;
       fs.rmSync(path.join(this.dir, x.f), { force: true });
       total -= x.size;
     }

@@ -55,7 +55,8 @@ export function putRef(store: Store, repo: RepoRecord, name: string, value: stri
     if (o?.type !== 1) throw unprocessable('a branch must point to a commit', { sha: value.toLowerCase() });
   }
   if (expected != null && !isSha(expected)) throw invalid('expected_sha must be a full 40-hex sha', { field: 'expected_sha' });
-  const expect = expected === undefined ? store.getRef(repo.id, name) ?? null : expected?.toLowerCase() ?? null;
+  // without expected_sha the update takes the ref from whatever it is when it lands
+  const expect = expected === undefined ? undefined : expected?.toLowerCase() ?? null;
   return casRef(store, repo, name, expect, value.toLowerCase());
 }
 
@@ -63,7 +64,7 @@ export function deleteRef(store: Store, repo: RepoRecord, name: string, expected
   const current = store.getRef(repo.id, name);
   if (!current) throw notFound('ref', { ref: name });
   if (expected !== undefined && !isSha(expected)) throw invalid('expected_sha must be a full 40-hex sha', { field: 'expected_sha' });
-  return casRef(store, repo, name, expected?.toLowerCase() ?? current, null);
+  return casRef(store, repo, name, expected?.toLowerCase(), null);
 }
 
 export function listBranches(store: Store, repo: RepoRecord): Array<{ name: string; sha: string }> {
