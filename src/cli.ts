@@ -4,16 +4,18 @@
  * gitwell key create --org ORG [--name NAME] [--data DIR] [--json]
  * gitwell repo create ORG/[NAMESPACE/]SLUG [--public] [--default-branch B] [--description D] [--deny-non-fast-forwards] [--data DIR] [--json]
  * gitwell repo set ORG/[NAMESPACE/]SLUG --deny-non-fast-forwards true|false [--data DIR] [--json]
+ * gitwell gc [--prune-unreachable] [--data DIR] [--json]   (with no server running on the data dir)
  * Errors go to stderr with exit status 1; --json prints one JSON object on stdout.
  */
 import { loadConfig } from './config.js';
 import { GitwellError } from './core/errors.js';
-import { startServer } from './server.js';
+import { runningServer, startServer } from './server.js';
+import { collectGarbage } from './services/gc.js';
 import { openStore } from '../storage/index.js';
 import { createKey } from './services/auth.js';
 import { createRepo, repoJson } from './services/repos.js';
 
-const BOOLEAN_FLAGS = new Set(['json', 'public', 'private', 'help']);
+const BOOLEAN_FLAGS = new Set(['json', 'public', 'private', 'help', 'prune-unreachable']);
 /** flags that take true/false, and mean true when given alone */
 const SWITCHES = new Set(['deny-non-fast-forwards']);
 
@@ -44,7 +46,8 @@ const USAGE = `usage:
   gitwell serve [--data DIR] [--host H] [--port N] [--json]
   gitwell key create --org ORG [--name NAME] [--data DIR] [--json]
   gitwell repo create ORG/[NAMESPACE/]SLUG [--public] [--default-branch main] [--description TEXT] [--deny-non-fast-forwards] [--data DIR] [--json]
-  gitwell repo set ORG/[NAMESPACE/]SLUG --deny-non-fast-forwards true|false [--data DIR] [--json]`;
+  gitwell repo set ORG/[NAMESPACE/]SLUG --deny-non-fast-forwards true|false [--data DIR] [--json]
+  gitwell gc [--prune-unreachable] [--data DIR] [--json]`;
 
 function str(v: string | true | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -139,6 +142,21 @@ async function main(argv: string[]): Promise<void> {
       const out = repoJson(store, repo, baseUrl);
       if (json) console.log(JSON.stringify(out));
       else console.log(`${full}: deny-non-fast-forwards ${deny}`);
+    } finally {
+      store.close();
+    }
+    return;
+  }
+  if (cmd === 'gc') {
+    // a push between its pack and its ref update holds objects no repo holds yet: gc would
+    // take them, so it runs only with no server on the data dir
+    const pid = runningServer(config.dataDir);
+    if (pid !== null) throw new Error(`a gitwell server (pid ${pid}) is using ${config.dataDir}: stop it first`);
+    const store = openStore(config.dataDir);
+    try {
+      const r = collectGarbage(store, { pruneUnreachable: flags['prune-unreachable'] === true });
+      if (json) console.log(JSON.stringify(r));
+      else console.log(`gc: ${r.removed} objects removed (${r.removedBytes} bytes), ${r.kept} kept, ${r.unreachable} unreachable memberships dropped, over ${r.repos} repos`);
     } finally {
       store.close();
     }

@@ -1,4 +1,5 @@
 /** Starts gitwell: the store, the routes, the HTTP front end. */
+import fs from 'node:fs';
 import path from 'node:path';
 import { openStore, type Store } from '../storage/index.js';
 import { PackCache, processAlive } from './services/pack-cache.js';
@@ -10,6 +11,19 @@ import { listen } from './http/uws.js';
 import { HotCache, hotPath } from './http/v1/hot.js';
 import { quotas } from './services/limits.js';
 
+/** In the data dir while a server runs on it: its pid. */
+export const SERVER_PID_FILE = 'server.pid';
+
+/** The pid of a live server on `dataDir`, if there is one. */
+export function runningServer(dataDir: string): number | null {
+  try {
+    const pid = Number(fs.readFileSync(path.join(dataDir, SERVER_PID_FILE), 'utf8'));
+    return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
 export interface Server {
   port: number;
   url: string;
@@ -19,6 +33,9 @@ export interface Server {
 
 export async function startServer(config: Config): Promise<Server> {
   const store = openStore(config.dataDir);
+  // says to `gitwell gc` that a server is using this data dir (gc must not run beside pushes)
+  const pidFile = path.join(config.dataDir, SERVER_PID_FILE);
+  fs.writeFileSync(pidFile, String(process.pid));
   removeDeadSpools(processAlive);
   const packCache = config.packCacheBytes > 0 ? new PackCache(path.join(config.dataDir, 'cache', 'packs'), config.packCacheBytes) : undefined;
   const hot = config.hotCacheBytes > 0 ? new HotCache(config.hotCacheBytes) : undefined;
@@ -33,6 +50,7 @@ export async function startServer(config: Config): Promise<Server> {
       // counts kept in memory (API calls, bytes written) go to the store before it closes
       quotas(store, config).flush();
       store.close();
+      fs.rmSync(pidFile, { force: true });
     },
   };
 }

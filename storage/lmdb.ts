@@ -16,7 +16,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { conflict, notFound } from '../src/core/errors.js';
 import { ChainReader } from '../src/core/pack/chain.js';
 import { encodeRecord, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
-import type { KeyRecord, NewObject, NewRepo, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
+import type { GarbageCollected, KeyRecord, NewObject, NewRepo, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
 
 const EMPTY = Buffer.alloc(0);
 /** lmdb-js takes PutOptions here, though its typings only declare a version number */
@@ -326,6 +326,61 @@ export class LmdbStore implements Store {
       this.repos.removeSync(id);
     });
     this.bump(id);
+  }
+
+  allRepos(): RepoRecord[] {
+    const out: RepoRecord[] = [];
+    for (const { value } of this.repos.getRange()) out.push(value);
+    return out;
+  }
+
+  // ---- garbage collection
+
+  retainMembers(repoId: number, keep: (oid: Buffer) => boolean): number {
+    const lo = Buffer.alloc(4);
+    lo.writeUInt32BE(repoId);
+    const hi = Buffer.alloc(4);
+    hi.writeUInt32BE(repoId + 1);
+    const drop: Buffer[] = [];
+    for (const key of this.members.getKeys({ start: lo, end: hi })) if (!keep(key.subarray(4, 24))) drop.push(Buffer.from(key));
+    this.removeInBatches(this.members, drop);
+    if (drop.length > 0) this.bump(repoId);
+    return drop.length;
+  }
+
+  collectGarbage(): GarbageCollected {
+    const live = new Set<string>();
+    for (const key of this.members.getKeys()) live.add(key.toString('latin1', 4, 24));
+    // what a kept entry is a delta on is kept too, down its whole chain
+    const todo = [...live];
+    while (todo.length > 0) {
+      const v = asBuffer(this.objects.getBinaryFast(Buffer.from(todo.pop()!, 'latin1')));
+      const base = v && recordEntry(v)?.base;
+      if (!base) continue;
+      const b = base.toString('latin1');
+      if (!live.has(b)) {
+        live.add(b);
+        todo.push(b);
+      }
+    }
+    const drop: Buffer[] = [];
+    let removedBytes = 0;
+    for (const { key, value } of this.objects.getRange()) {
+      if (live.has(key.toString('latin1'))) continue;
+      drop.push(Buffer.from(key));
+      removedBytes += value.length;
+    }
+    this.removeInBatches(this.objects, drop);
+    return { kept: live.size, removed: drop.length, removedBytes };
+  }
+
+  /** Removes keys in transactions of a bounded size (one huge transaction holds every page). */
+  private removeInBatches(db: Database<Buffer, Buffer>, keys: Buffer[]): void {
+    for (let i = 0; i < keys.length; i += 10_000) {
+      this.env.transactionSync(() => {
+        for (const k of keys.slice(i, i + 10_000)) db.removeSync(k);
+      });
+    }
   }
 
   // ---- usage counters

@@ -73,6 +73,13 @@ export interface NewObject {
   packed?: PackedObject;
 }
 
+export interface GarbageCollected {
+  /** objects kept, and removed with their bytes as stored */
+  kept: number;
+  removed: number;
+  removedBytes: number;
+}
+
 export interface RefEntry {
   name: string;
   oid: string;
@@ -138,6 +145,8 @@ export interface Store {
   getRepo(id: number): RepoRecord | undefined;
   findRepo(org: string, namespace: string | null, slug: string): RepoRecord | undefined;
   listRepos(org: string): RepoRecord[];
+  /** Every repo of every org. */
+  allRepos(): RepoRecord[];
   updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>): RepoRecord;
   deleteRepo(id: number): void;
 
@@ -151,6 +160,15 @@ export interface Store {
   getOrg(name: string): OrgRecord | undefined;
   putKey(key: KeyRecord): void;
   getKey(id: string): KeyRecord | undefined;
+
+  // garbage collection: only while nothing else writes to the store (see services/gc.ts)
+  /** Drops the repo's membership of every object `keep` says no to; returns how many went. */
+  retainMembers(repoId: number, keep: (oid: Buffer) => boolean): number;
+  /**
+   * Removes every object no repo holds, except what a kept object's pack entry is a delta
+   * on (transitively): its content depends on it.
+   */
+  collectGarbage(): GarbageCollected;
 
   close(): void;
 }
