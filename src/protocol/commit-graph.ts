@@ -23,6 +23,12 @@ export interface SharedCommits {
   set(oid: string, info: CommitInfo): void;
 }
 
+/** A commit's links, parsed (WASM) from its content. */
+export function commitInfo(oid: string, data: Uint8Array): CommitInfo {
+  const l = parseCommitLinks(data);
+  return { oid, tree: oidToHex(l.tree), parents: l.parents.map(oidToHex), time: l.commitTime };
+}
+
 export class CommitGraph {
   private readonly cache = new Map<string, CommitInfo | null>();
   constructor(
@@ -37,8 +43,7 @@ export class CommitGraph {
     if (c === null) {
       const o = this.finder.get(oidFromHex(oid));
       if (o && o.type === 1) {
-        const l = parseCommitLinks(o.data);
-        c = { oid, tree: oidToHex(l.tree), parents: l.parents.map(oidToHex), time: l.commitTime };
+        c = commitInfo(oid, o.data);
         this.shared?.set(oid, c);
       }
     }

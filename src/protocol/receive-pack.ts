@@ -11,9 +11,10 @@
  */
 import { GitwellError } from '../core/errors.js';
 import { checkPushRefName } from '../core/refname.js';
-import { oidFromHex, ZERO_OID } from '../core/oid.js';
+import { oidFromHex, oidToHex, ZERO_OID } from '../core/oid.js';
 import { OidIndex } from '../core/oid-index.js';
-import { CommitGraph } from './commit-graph.js';
+import { CommitGraph, commitInfo, type CommitInfo } from './commit-graph.js';
+import { commitCache } from '../services/commit-cache.js';
 import { walkObjectsAsync } from '../core/walk.js';
 import type { RefUpdate, RepoRecord, Store } from '../../storage/index.js';
 import { ingestPack } from '../services/ingest.js';
@@ -118,6 +119,7 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   // had its links checked by nobody, and may name objects of another repo (membership must
   // stay closed under reachability: upload-pack and the REST API rely on it)
   const reached: Buffer[] = [];
+  const newCommits: CommitInfo[] = [];
   const finder = {
     get: (oid: Uint8Array) => (known(oid) ? store.viewObject(oid) : undefined),
     info: (oid: Uint8Array) => {
@@ -142,7 +144,11 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
       tips.filter((c) => !c.error).map((c) => oidFromHex(c.next)),
       {
         stop: (oid) => !inPack(oid) && store.isMember(repo.id, oid),
-        visit: (oid) => reached.push(oid),
+        visit: (oid, type, data) => {
+          reached.push(oid);
+          // parsed now, while the bytes are at hand: the first fetch after the push finds them
+          if (type === 1) newCommits.push(commitInfo(oidToHex(oid), data));
+        },
       },
     );
   } catch (e) {
@@ -178,6 +184,11 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
     results.forEach((r, i) => {
       if (!r.ok) todo[i].error = r.reason === 'atomic push failed' ? r.reason : `failed to update ref: it is now ${r.current ?? 'absent'} (fetch first)`;
     });
+    // the commits joined the repo (its membership) if any update landed
+    if (results.some((r) => r.ok)) {
+      const shared = commitCache(repo.id);
+      for (const c of newCommits) shared.set(c.oid, c);
+    }
   }
   return report(caps, 'ok', commands, progress);
 }
