@@ -154,7 +154,7 @@ async function main(argv: string[]): Promise<void> {
     if (pid !== null) throw new Error(`a gitwell server (pid ${pid}) is using ${config.dataDir}: stop it first`);
     const store = openStore(config.dataDir);
     try {
-      const r = collectGarbage(store, { pruneUnreachable: flags['prune-unreachable'] === true });
+      const r = await collectGarbage(store, { pruneUnreachable: flags['prune-unreachable'] === true });
       if (json) console.log(JSON.stringify(r));
       else console.log(`gc: ${r.removed} objects removed (${r.removedBytes} bytes), ${r.kept} kept, ${r.unreachable} unreachable memberships dropped, over ${r.repos} repos`);
     } finally {

@@ -34,6 +34,15 @@ function memberKey(repoId: number, oid: Uint8Array): Buffer {
   return k;
 }
 
+/** The keys of one repo's membership. */
+function memberRange(repoId: number): { start: Buffer; end: Buffer } {
+  const start = Buffer.alloc(4);
+  start.writeUInt32BE(repoId);
+  const end = Buffer.alloc(4);
+  end.writeUInt32BE(repoId + 1);
+  return { start, end };
+}
+
 const oidKey = (oid: Uint8Array) => Buffer.from(oid.buffer, oid.byteOffset, 20);
 
 /** lmdb-js hands large values over as a plain Uint8Array over its map: the same bytes as a Buffer. */
@@ -89,19 +98,24 @@ export class LmdbStore implements Store {
 
   // ---- objects
 
+  /** An object's record, as a view valid until the next read. */
+  private record(oid: Uint8Array): Buffer | undefined {
+    return asBuffer(this.objects.getBinaryFast(oidKey(oid)));
+  }
+
   hasObject(oid: Uint8Array): boolean {
     return this.objects.doesExist(oidKey(oid));
   }
 
   objectInfo(oid: Uint8Array): ObjectInfo | undefined {
-    const v = asBuffer(this.objects.getBinaryFast(oidKey(oid)));
+    const v = this.record(oid);
     return v ? recordInfo(v) : undefined;
   }
 
   /** Blobs kept as their pack entry, resolved on read (with a cache of what was resolved). */
   private readonly chains = new ChainReader({
     whole: (oid) => {
-      const v = asBuffer(this.objects.getBinaryFast(oidKey(oid)));
+      const v = this.record(oid);
       return (v && recordContent(v)) ?? undefined;
     },
     entry: (oid) => this.viewPacked(oid),
@@ -109,7 +123,7 @@ export class LmdbStore implements Store {
 
   viewObject(oid: Uint8Array): StoredObject | undefined {
     const key = oidKey(oid);
-    const v = asBuffer(this.objects.getBinaryFast(key));
+    const v = this.record(key);
     if (!v) return undefined;
     const type = v[0] & 7;
     const content = recordContent(v);
@@ -136,12 +150,12 @@ export class LmdbStore implements Store {
   }
 
   viewPacked(oid: Uint8Array): PackedObject | undefined {
-    const v = asBuffer(this.objects.getBinaryFast(oidKey(oid)));
+    const v = this.record(oid);
     return v ? recordEntry(v) : undefined;
   }
 
   packedDepth(oid: Uint8Array): number {
-    const v = asBuffer(this.objects.getBinaryFast(oidKey(oid)));
+    const v = this.record(oid);
     return v ? recordDepth(v) : 0;
   }
 
@@ -317,11 +331,7 @@ export class LmdbStore implements Store {
       const rec = this.repos.get(id);
       if (!rec) return;
       for (const { key } of this.refs.getRange({ start: `${id}:`, end: `${id};` })) this.refs.removeSync(key);
-      const lo = Buffer.alloc(4);
-      lo.writeUInt32BE(id);
-      const hi = Buffer.alloc(4);
-      hi.writeUInt32BE(id + 1);
-      for (const key of this.members.getKeys({ start: lo, end: hi })) this.members.removeSync(key);
+      for (const key of this.members.getKeys(memberRange(id))) this.members.removeSync(key);
       this.repoNames.removeSync(nameKey(rec.org, rec.namespace, rec.slug));
       this.repos.removeSync(id);
     });
@@ -337,12 +347,8 @@ export class LmdbStore implements Store {
   // ---- garbage collection
 
   retainMembers(repoId: number, keep: (oid: Buffer) => boolean): number {
-    const lo = Buffer.alloc(4);
-    lo.writeUInt32BE(repoId);
-    const hi = Buffer.alloc(4);
-    hi.writeUInt32BE(repoId + 1);
     const drop: Buffer[] = [];
-    for (const key of this.members.getKeys({ start: lo, end: hi })) if (!keep(key.subarray(4, 24))) drop.push(Buffer.from(key));
+    for (const key of this.members.getKeys(memberRange(repoId))) if (!keep(key.subarray(4, 24))) drop.push(Buffer.from(key));
     this.removeInBatches(this.members, drop);
     if (drop.length > 0) this.bump(repoId);
     return drop.length;
@@ -354,7 +360,7 @@ export class LmdbStore implements Store {
     // what a kept entry is a delta on is kept too, down its whole chain
     const todo = [...live];
     while (todo.length > 0) {
-      const v = asBuffer(this.objects.getBinaryFast(Buffer.from(todo.pop()!, 'latin1')));
+      const v = this.record(Buffer.from(todo.pop()!, 'latin1'));
       const base = v && recordEntry(v)?.base;
       if (!base) continue;
       const b = base.toString('latin1');

@@ -3,6 +3,8 @@
  * Objects are global and content-addressed; a repo sees an object only through its
  * membership, so an object reachable only from a private repo is never served elsewhere.
  */
+import type { PackedEntry } from '../src/core/pack/indexer.js';
+
 export type Visibility = 'public' | 'private';
 
 export interface RepoRecord {
@@ -56,14 +58,7 @@ export interface ObjectInfo {
 }
 
 /** An object as a pack carried it, kept so that serving reuses its compression and delta. */
-export interface PackedObject {
-  /** the object's type (1-4), also for a delta entry */
-  type: number;
-  size: number;
-  base: Buffer | null;
-  depth: number;
-  z: Buffer;
-}
+export type PackedObject = PackedEntry;
 
 export interface NewObject {
   oid: Uint8Array;

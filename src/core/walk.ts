@@ -76,26 +76,12 @@ function drain(w: ObjectWalker, finder: ObjectFinder, opts: WalkOptions, emit: b
   return { n, done: false };
 }
 
-/** Walks from `starts`, skipping the closure of `haveRoots`; returns the number of objects emitted. */
-export function walkObjects(finder: ObjectFinder, starts: Iterable<Uint8Array>, opts: WalkOptions = {}): number {
-  const w = new ObjectWalker({ followParents: opts.followParents ?? true });
-  try {
-    if (opts.haveRoots) {
-      for (const h of opts.haveRoots) w.push(h, 0);
-      drain(w, finder, opts, false, Infinity);
-    }
-    for (const s of starts) w.push(s, 0);
-    return drain(w, finder, opts, true, Infinity).n;
-  } finally {
-    w.dispose();
-  }
-}
-
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * walkObjects in slices of `slice` objects, letting the event loop run between them: a walk
- * over a big repository does not hold up every other request while it goes.
+ * Walks from `starts`, skipping the closure of `haveRoots`; resolves to the number of objects
+ * emitted. It goes in slices of `slice` objects, letting the event loop run between them: a
+ * walk over a big repository does not hold up every other request while it goes.
  */
 export async function walkObjectsAsync(finder: ObjectFinder, starts: Iterable<Uint8Array>, opts: WalkOptions = {}, slice = 2048): Promise<number> {
   const w = new ObjectWalker({ followParents: opts.followParents ?? true });

@@ -6,9 +6,10 @@
  * deleted branches), as `git gc --prune=now` would drop them. Every object still held stays,
  * with whatever its stored delta is made on.
  */
-import { walkObjects } from '../core/walk.js';
+import { walkObjectsAsync } from '../core/walk.js';
 import { oidFromHex } from '../core/oid.js';
 import type { Store } from '../../storage/index.js';
+import { repoFinder } from './objects.js';
 
 export interface GcReport {
   repos: number;
@@ -19,18 +20,14 @@ export interface GcReport {
   removedBytes: number;
 }
 
-export function collectGarbage(store: Store, opts: { pruneUnreachable?: boolean } = {}): GcReport {
+export async function collectGarbage(store: Store, opts: { pruneUnreachable?: boolean } = {}): Promise<GcReport> {
   const repos = store.allRepos();
   let unreachable = 0;
   if (opts.pruneUnreachable) {
     for (const repo of repos) {
       const reached = new Set<string>();
       const tips = store.listRefs(repo.id).map((r) => oidFromHex(r.oid));
-      walkObjects(
-        { get: (oid) => (store.isMember(repo.id, oid) ? store.viewObject(oid) : undefined), info: (oid) => (store.isMember(repo.id, oid) ? store.objectInfo(oid) : undefined) },
-        tips,
-        { visit: (oid) => reached.add(oid.toString('latin1')) },
-      );
+      await walkObjectsAsync(repoFinder(store, repo), tips, { visit: (oid) => reached.add(oid.toString('latin1')) });
       unreachable += store.retainMembers(repo.id, (oid) => reached.has(oid.toString('latin1')));
     }
   }

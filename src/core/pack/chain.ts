@@ -11,16 +11,12 @@
  */
 import { applyDelta, WasmFormatError } from '../../wasm.js';
 import { ByteLru } from '../byte-lru.js';
+import type { PackedEntry } from './indexer.js';
 import { oidToHex } from '../oid.js';
 import { InflateError, Inflater } from './inflate.js';
 
 /** A kept entry: `size` is the inflated size of `z` (the object's, or the delta's). */
-export interface ChainEntry {
-  type: number;
-  size: number;
-  base: Uint8Array | null;
-  z: Uint8Array;
-}
+export type ChainEntry = Pick<PackedEntry, 'type' | 'size' | 'base' | 'z'>;
 
 export interface ChainSource {
   /** The object's content when it is stored whole (a view is fine: it is used before the next call). */
