@@ -63,9 +63,8 @@ export function rateLimitHeaderList(take: Take): string[] {
 
 /** X-RateLimit-* (and Retry-After on a 429 for want of a token) onto a reply's headers. */
 export function rateLimitHeaders(h: Record<string, string>, take: Take, status: number): void {
-  h['x-ratelimit-limit'] = String(take.limit);
-  h['x-ratelimit-remaining'] = String(take.remaining);
-  h['x-ratelimit-reset'] = String(take.reset);
+  const l = rateLimitHeaderList(take);
+  for (let i = 0; i < l.length; i += 2) h[l[i]] = l[i + 1];
   if (status === 429 && !take.ok) h['retry-after'] = String(take.retryAfter);
 }
 
