@@ -19,6 +19,7 @@ import { encodeRecord, recordContent, recordDepth, recordEntry, recordInfo, RECO
 import type { GarbageCollected, KeyRecord, NewObject, NewRepo, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
 
 const EMPTY = Buffer.alloc(0);
+const ignore = () => undefined;
 /** lmdb-js takes PutOptions here, though its typings only declare a version number */
 const NO_OVERWRITE = { noOverwrite: true } as unknown as number;
 /**
@@ -26,6 +27,13 @@ const NO_OVERWRITE = { noOverwrite: true } as unknown as number;
  * records, refs without versions; 3: object records, refs with versions (see updateRefs).
  */
 const FORMAT = 3;
+/**
+ * The address space the data file is mapped into (not its size: the file grows as it is
+ * written). lmdb-js otherwise starts with a small map and, each time it fills, maps the file
+ * again in a larger one while keeping the old mappings: every page then counts once per
+ * mapping that touched it, and a push of a big repo showed twice its store in resident memory.
+ */
+const MAP_BYTES = 2 ** 40;
 
 function memberKey(repoId: number, oid: Uint8Array): Buffer {
   const k = Buffer.allocUnsafe(24);
@@ -65,7 +73,7 @@ export class LmdbStore implements Store {
 
   constructor(dir: string) {
     fs.mkdirSync(dir, { recursive: true });
-    this.env = open({ path: dir, maxDbs: 16, compression: false });
+    this.env = open({ path: dir, maxDbs: 16, compression: false, mapSize: MAP_BYTES });
     this.objects = this.env.openDB({ name: 'objects', encoding: 'binary', keyEncoding: 'binary' });
     this.members = this.env.openDB({ name: 'repo_objects', encoding: 'binary', keyEncoding: 'binary' });
     this.refs = this.env.openDB({ name: 'refs', encoding: 'string', useVersions: true });
@@ -147,6 +155,10 @@ export class LmdbStore implements Store {
     let last: Promise<boolean> | undefined;
     for (const o of objects) last = this.objects.put(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE);
     return last ? last.then(() => undefined) : Promise.resolve();
+  }
+
+  putObjectAsync(o: NewObject): Promise<void> {
+    return this.objects.put(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE).then(ignore);
   }
 
   viewPacked(oid: Uint8Array): PackedObject | undefined {

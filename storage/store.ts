@@ -108,6 +108,11 @@ export interface Store {
    * than the next updateRefs resolves.
    */
   putObjectsAsync(objects: Iterable<NewObject>): Promise<void>;
+  /**
+   * One object, encoded now (its views need only last the call) and written by the writer
+   * thread with the writes around it; the promise settles once it is committed.
+   */
+  putObjectAsync(object: NewObject): Promise<void>;
   /** The reusable pack entry of an object (a view valid until the next read), if it has one. */
   viewPacked(oid: Uint8Array): PackedObject | undefined;
   /** Only the delta depth and base of the packed entry, without its bytes. */

@@ -25,6 +25,17 @@ export class ByteLru<K, V extends { length: number }> {
     return v;
   }
 
+  delete(k: K): void {
+    if (this.large !== undefined && k === this.largeKey) {
+      this.large = undefined;
+      this.largeKey = undefined;
+    }
+    const v = this.map.get(k);
+    if (v === undefined) return;
+    this.map.delete(k);
+    this.bytes -= v.length;
+  }
+
   set(k: K, v: V): void {
     if (v.length > (this.opts.maxEntry ?? this.cap / 4)) {
       if (this.opts.keepOneLarge) {

@@ -98,7 +98,7 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   if (pack.size > 0) {
     try {
       const r = await ingestPack(store, repo.id, pack);
-      packed = new OidIndex(Buffer.concat(r.oids), r.oids.length);
+      packed = new OidIndex(r.oidTable, r.objects);
       packTypes = r.types;
       packSizes = r.objectSizes;
       progress.push(`Resolved ${r.objects} objects (${r.deltas} deltas${r.thin ? `, ${r.thin} thin bases` : ''}).\n`);

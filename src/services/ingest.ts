@@ -9,57 +9,66 @@ import { fsckObject } from '../core/object/fsck.js';
 import { indexPack, type IndexResult, type PackSource } from '../core/pack/indexer.js';
 import type { NewObject, Store } from '../../storage/index.js';
 import { FileSource } from './spool.js';
+import { Slicer } from '../core/slice.js';
 
-/** Objects handed to the writer at a time (one transaction each), by count and content bytes. */
-const BATCH_COUNT = 2048;
-const BATCH_BYTES = 4 * 1024 * 1024;
 /**
- * Bytes of objects handed to LMDB's writer thread and not yet committed. The writer commits
+ * Bytes of records handed to LMDB's writer thread and not yet committed. The writer commits
  * when it has caught up with what it was given; a bound much smaller than its backlog makes
  * the decoder wait for every commit instead of working beside it.
  */
 const MAX_INFLIGHT_BYTES = 64 * 1024 * 1024;
+/** How often (in bytes handed over) the decoder notes a write to wait on later. */
+const MARK_BYTES = 4 * 1024 * 1024;
 
 /** Deeper delta chains than this are stored without their delta (served whole). */
 const MAX_REUSED_DEPTH = 50;
 
 export async function ingestPack(store: Store, repoId: number, src: PackSource): Promise<IndexResult> {
-  let batch: NewObject[] = [];
-  let batchBytes = 0;
-  const inflight: Array<{ bytes: number; done: Promise<void> }> = [];
+  // the writes are queued as they come (each record is encoded at once: the entry's bytes are
+  // a view of the pack's read window, valid only during the sink call); every MARK_BYTES the
+  // latest write is noted, and past MAX_INFLIGHT_BYTES the decoder waits for the oldest mark
+  const marks: Array<{ bytes: number; done: Promise<void> }> = [];
   let inflightBytes = 0;
-
-  const flush = async () => {
-    if (batch.length === 0) return;
-    inflight.push({ bytes: batchBytes, done: store.putObjectsAsync(batch) });
-    inflightBytes += batchBytes;
-    batch = [];
-    batchBytes = 0;
-    while (inflightBytes > MAX_INFLIGHT_BYTES) {
-      const first = inflight.shift()!;
-      await first.done;
-      inflightBytes -= first.bytes;
-    }
+  let sinceMark = 0;
+  const slicer = new Slicer();
+  let last: Promise<void> | undefined;
+  // every write's promise is observed: one that fails unobserved would take the process down
+  let failure: unknown;
+  const remember = (e: unknown) => {
+    failure ??= e;
   };
 
   const result = await indexPack(src, {
     check: (type, data) => fsckObject(type, data),
     sink(oid, type, data, entry) {
       const packed = entry.depth <= MAX_REUSED_DEPTH && entry.size < 2 ** 48 ? entry : undefined;
-      // a blob's content is scratch memory: the record keeps its entry, or else a copy
-      if (type === 3 && !packed) data = Buffer.from(data);
-      batch.push({ oid, type, data, packed });
-      batchBytes += data.length;
-      if (batch.length >= BATCH_COUNT || batchBytes >= BATCH_BYTES) return flush();
+      last = store.putObjectAsync({ oid, type, data, packed });
+      last.catch(remember);
+      if (failure !== undefined) throw failure;
+      sinceMark += (packed ? entry.z.length : 0) + (type !== 3 || !packed ? data.length : 0) + 64;
+      if (sinceMark < MARK_BYTES) return;
+      marks.push({ bytes: sinceMark, done: last });
+      inflightBytes += sinceMark;
+      sinceMark = 0;
+      if (inflightBytes > MAX_INFLIGHT_BYTES) return drain();
     },
+    pace: () => slicer.tick(),
     thinDepth: (oid) => store.packedDepth(oid),
     thinBases: {
       get: (oid) => (store.isMember(repoId, oid) ? store.getObject(oid) : undefined),
     },
   });
-  await flush();
-  for (const f of inflight) await f.done;
+  await last;
+  if (failure !== undefined) throw failure;
   return result;
+
+  async function drain(): Promise<void> {
+    while (inflightBytes > MAX_INFLIGHT_BYTES / 2) {
+      const first = marks.shift()!;
+      await first.done;
+      inflightBytes -= first.bytes;
+    }
+  }
 }
 
 /** Ingests a .pack file from disk (the benchmark's entry point). */

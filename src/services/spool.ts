@@ -7,13 +7,23 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PackSource } from '../core/pack/indexer.js';
 
-const WINDOW = 8 * 1024 * 1024;
+/** Bytes read ahead when the reads move forward through the file (pass 1 of ingest). */
+const READ_AHEAD = 1024 * 1024;
+/** A window grown past this for one large read is given back at the next small one. */
+const KEEP_WINDOW = 4 * 1024 * 1024;
 
-/** Reads through a window; a window is never written again once read, so views of it stay valid. */
+/**
+ * Reads through one reused window, as git reads a pack with pread into a fixed buffer: a read
+ * that continues where the window ends reads ahead, any other read fetches just what it asks
+ * for. The view a read returns is valid until the next read on this source: callers consume
+ * it (inflate it, copy it) before reading again. Nothing is allocated per read, so a pack of
+ * any size costs a window, not garbage.
+ */
 export class FileSource implements PackSource {
   readonly size: number;
-  private win: Buffer = Buffer.alloc(0);
+  private buf: Buffer = Buffer.allocUnsafe(READ_AHEAD);
   private winStart = 0;
+  private winLen = 0;
 
   constructor(private readonly fd: number, private readonly base = 0, size?: number) {
     this.size = size ?? fs.fstatSync(fd).size - base;
@@ -26,20 +36,23 @@ export class FileSource implements PackSource {
 
   read(offset: number, min: number, want = min): Buffer {
     const need = Math.min(Math.max(min, want), this.size - offset);
-    if (offset >= this.winStart && offset + need <= this.winStart + this.win.length) {
-      return this.win.subarray(offset - this.winStart);
+    if (offset >= this.winStart && offset + need <= this.winStart + this.winLen) {
+      return this.buf.subarray(offset - this.winStart, this.winLen);
     }
-    const len = Math.min(Math.max(need, WINDOW), this.size - offset);
-    const buf = Buffer.allocUnsafe(len);
+    const forward = offset >= this.winStart && offset <= this.winStart + this.winLen;
+    const len = Math.min(forward ? Math.max(need, READ_AHEAD) : need, this.size - offset);
+    if (len > this.buf.length || (this.buf.length > KEEP_WINDOW && len <= READ_AHEAD)) {
+      this.buf = Buffer.allocUnsafe(Math.max(len, READ_AHEAD));
+    }
     let got = 0;
     while (got < len) {
-      const n = fs.readSync(this.fd, buf, got, len - got, this.base + offset + got);
+      const n = fs.readSync(this.fd, this.buf, got, len - got, this.base + offset + got);
       if (n === 0) break;
       got += n;
     }
-    this.win = buf.subarray(0, got);
     this.winStart = offset;
-    return this.win;
+    this.winLen = got;
+    return this.buf.subarray(0, got);
   }
 }
 

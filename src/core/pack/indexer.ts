@@ -24,7 +24,10 @@ import type { ObjectFinder } from '../object/finder.js';
 /** Random access to the pack bytes (a spooled file, or a buffer). */
 export interface PackSource {
   readonly size: number;
-  /** At least `min` bytes from `offset` (fewer only at the end), up to `want`. */
+  /**
+   * At least `min` bytes from `offset` (fewer only at the end), up to `want`. The view may be
+   * of a reused window: it is valid until the next read.
+   */
   read(offset: number, min: number, want?: number): Buffer;
 }
 
@@ -38,7 +41,7 @@ export interface PackedEntry {
   base: Buffer | null;
   /** length of the delta chain above this entry (0 for a whole object) */
   depth: number;
-  /** the zlib stream: a view of the pack's read window (windows are never reused, so it stays valid) */
+  /** the zlib stream: a view of the pack's read window, valid only during the sink call */
   z: Buffer;
 }
 
@@ -59,6 +62,11 @@ export interface IndexOptions {
   check?(type: number, data: Uint8Array, oid: Buffer): string | null;
   baseCacheBytes?: number;
   deltaKeepBytes?: number;
+  /**
+   * Called between entries of both passes; the indexer awaits a promise it returns. A
+   * service passes a Slicer's tick, so that a big pack does not hold up the event loop.
+   */
+  pace?(): Promise<void> | undefined;
 }
 
 export interface IndexResult {
@@ -66,8 +74,9 @@ export interface IndexResult {
   deltas: number;
   thin: number;
   bytes: number;
-  /** every object's id, type (1-4) and content size, by entry index */
-  oids: Buffer[];
+  /** every object's id, by entry index: `objects` ids of 20 bytes, back to back */
+  oidTable: Buffer;
+  /** every object's type (1-4) and content size, by entry index */
   types: Uint8Array;
   objectSizes: Float64Array;
 }
@@ -81,19 +90,20 @@ const MAX_OBJECT_BYTES = constants.MAX_LENGTH - 64;
 
 /**
  * Inflates the entry's zlib stream at `offset` into `out[at, at + size)` (out has a spare byte
- * after it); returns the stream's length. A stream longer than the first window (a valid but
- * badly compressed one) is retried with larger windows up to the end of the pack.
+ * after it); returns the stream's length. Pass 2 knows the length (`streamLength`) and reads
+ * just that. In pass 1, a stream longer than the first window (a valid but badly compressed
+ * one) is retried with larger windows up to the end of the pack.
  */
-function inflateAt(src: PackSource, inflater: Inflater, offset: number, size: number, out: Buffer, at: number): number {
+function inflateAt(src: PackSource, inflater: Inflater, offset: number, size: number, out: Buffer, at: number, streamLength = 0): number {
   // a zlib stream is at most a little larger than its content (stored blocks: 5 bytes per 64 KiB)
-  let want = Math.max(size + Math.ceil(size / 16000) * 5 + 64, 64 * 1024);
+  let want = streamLength || Math.max(size + Math.ceil(size / 16000) * 5 + 64, 64 * 1024);
   for (;;) {
-    const win = src.read(offset, 1, want);
+    const win = streamLength ? src.read(offset, streamLength).subarray(0, streamLength) : src.read(offset, 1, want);
     try {
       return inflater.inflateInto(win, out, at, size);
     } catch (e) {
       if (!(e instanceof InflateError)) throw e;
-      if (e.fault === 'corrupt' && offset + win.length < src.size && win.length >= want) {
+      if (!streamLength && e.fault === 'corrupt' && offset + win.length < src.size && win.length >= want) {
         want *= 4;
         continue;
       }
@@ -125,11 +135,25 @@ function putHead(b: Buffer, head: string): number {
 function verifyTrailer(src: PackSource, end: number): void {
   const hash = createHash('sha1');
   for (let p = 0; p < end; ) {
-    const n = Math.min(8 * 1024 * 1024, end - p);
+    const n = Math.min(1024 * 1024, end - p);
     hash.update(src.read(p, n).subarray(0, n));
     p += n;
   }
   if (!hash.digest().equals(src.read(end, 20).subarray(0, 20))) throw packError('pack checksum mismatch: the pack is corrupt');
+}
+
+/** The entry at `offset` among entries 0..n-1, by their increasing offsets; -1 if none starts there. */
+function entryAt(offsets: Float64Array, n: number, offset: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const o = offsets[mid];
+    if (o === offset) return mid;
+    if (o < offset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 export async function indexPack(src: PackSource, opts: IndexOptions): Promise<IndexResult> {
@@ -146,40 +170,48 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   // a corrupt pack is refused before anything is written
   verifyTrailer(src, end);
 
-  // pass 1: walk the entries; whole objects are resolved at once, deltas are recorded
+  // Per entry, in typed arrays (no object per entry: a pack of a million objects costs tens
+  // of MiB here, not hundreds). Pass 1 walks the entries: whole objects are resolved at once,
+  // deltas are recorded with their base (OFS_DELTA: its entry index; REF_DELTA: its oid).
   const type = new Uint8Array(count);
   const offsets = new Float64Array(count);
   const sizes = new Float64Array(count);
   const zStart = new Float64Array(count);
   const zLen = new Float64Array(count);
-  const baseOffset = new Float64Array(count);
+  const ofsBase = new Int32Array(count).fill(-1);
   const depth = new Uint16Array(count);
-  const oids: Buffer[] = new Array(count);
+  const oidTable = Buffer.allocUnsafe(count * 20);
+  const oidOf = (i: number) => oidTable.subarray(i * 20, i * 20 + 20);
   const objectSizes = new Float64Array(count);
   const refBase = new Map<number, Buffer>();
+  // delta payloads inflated in pass 1 and kept for pass 2, up to a budget
   const kept = new Map<number, Buffer>();
   let keptBytes = 0;
-  const keepBudget = opts.deltaKeepBytes ?? 32 * 1024 * 1024;
-  const indexOfOffset = new Map<number, number>();
+  const keepBudget = opts.deltaKeepBytes ?? 16 * 1024 * 1024;
   let deltas = 0;
   let off = 12;
   const inflater = new Inflater();
+  // blobs nobody keeps, and deltas used once (applying one copies it into WASM memory first)
   const scratch = new Scratch();
+  const deltaScratch = new Scratch();
 
   const zView = (i: number) => src.read(zStart[i], zLen[i]).subarray(0, zLen[i]);
 
   /** Hashes, checks and hands on one object; a promise when the sink wants us to wait. */
   const emit = (i: number, t: number, loose: Buffer, headLen: number, base: Buffer | null): void | Promise<void> => {
-    const oid = hashLoose(loose);
+    hashLoose(loose).copy(oidTable, i * 20);
+    const oid = oidOf(i);
     const data = loose.subarray(headLen);
     const why = opts.check?.(t, data, oid);
     if (why) throw packError(`object ${oidToHex(oid)} is invalid: ${why}`);
-    oids[i] = oid;
     objectSizes[i] = data.length;
     return opts.sink(oid, t, data, { type: t, size: sizes[i], base, depth: depth[i], z: zView(i) }, loose);
   };
 
+  const pace = opts.pace ?? (() => undefined);
   for (let i = 0; i < count; i++) {
+    const paused = pace();
+    if (paused) await paused;
     if (off >= end) throw packError(`pack is truncated: ${count - i} of ${count} objects missing`);
     let h;
     try {
@@ -190,7 +222,6 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
       throw e;
     }
     offsets[i] = off;
-    indexOfOffset.set(off, i);
     type[i] = h.type;
     sizes[i] = h.size;
     zStart[i] = off + h.headerLength;
@@ -200,31 +231,32 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     }
     if (h.size > MAX_OBJECT_BYTES) throw packError(`pack entry at offset ${off} declares ${h.size} bytes: objects are limited to ${MAX_OBJECT_BYTES} bytes`);
     const whole = h.type >= 1 && h.type <= 4;
-    // a whole object inflates straight into its loose form, after "<type> <size>\0"
-    const head = whole ? `${TYPE_NAME[h.type]} ${h.size}\0` : '';
-    // one spare byte after the content (see Inflater). A whole blob is hashed and handed on,
-    // never kept here (pass 2 inflates a blob base again): scratch memory will do
-    const buf = h.type === 3 ? scratch.take(head.length + h.size + 1) : Buffer.allocUnsafe(head.length + h.size + 1);
-    putHead(buf, head);
-    const used = inflateAt(src, inflater, zStart[i], h.size, buf, head.length);
-    const data = buf.subarray(head.length, head.length + h.size);
-    zLen[i] = used;
+    const isDelta = h.type === OBJ_OFS_DELTA || h.type === OBJ_REF_DELTA;
+    if (!whole && !isDelta) throw packError(`bad object type ${h.type} at offset ${off}`);
     if (h.type === OBJ_OFS_DELTA) {
-      baseOffset[i] = h.baseOffset;
-      if (!indexOfOffset.has(baseOffset[i])) throw packError(`delta at offset ${off} names a base offset that is not an entry`);
-      deltas++;
+      ofsBase[i] = entryAt(offsets, i, h.baseOffset);
+      if (ofsBase[i] < 0) throw packError(`delta at offset ${off} names a base offset that is not an entry`);
     } else if (h.type === OBJ_REF_DELTA) {
       refBase.set(i, Buffer.from(src.read(off + h.headerLength - 20, 20).subarray(0, 20)));
-      deltas++;
-    } else if (whole) {
+    }
+    // a whole object inflates straight into its loose form, after "<type> <size>\0", with one
+    // spare byte after the content (see Inflater). It is hashed, checked and handed on, never
+    // kept (pass 2 inflates a base again): scratch memory will do. So will a delta not kept.
+    const head = whole ? `${TYPE_NAME[h.type]} ${h.size}\0` : '';
+    const keep = isDelta && keptBytes + h.size <= keepBudget;
+    const buf = keep ? Buffer.allocUnsafe(h.size + 1) : (isDelta ? deltaScratch : scratch).take(head.length + h.size + 1);
+    putHead(buf, head);
+    const used = inflateAt(src, inflater, zStart[i], h.size, buf, head.length);
+    zLen[i] = used;
+    if (whole) {
       const wait = emit(i, h.type, buf.subarray(0, head.length + h.size), head.length, null);
       if (wait) await wait;
     } else {
-      throw packError(`bad object type ${h.type} at offset ${off}`);
-    }
-    if ((h.type === OBJ_OFS_DELTA || h.type === OBJ_REF_DELTA) && keptBytes + data.length <= keepBudget) {
-      kept.set(i, data);
-      keptBytes += data.length;
+      deltas++;
+      if (keep) {
+        kept.set(i, buf.subarray(0, h.size));
+        keptBytes += h.size;
+      }
     }
     off += h.headerLength + used;
     if (off > end) throw packError('pack is truncated inside an entry');
@@ -232,44 +264,50 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   if (off !== end) throw packError(`pack has ${end - off} unexpected bytes after its last entry`);
 
   // pass 2: resolve deltas depth-first from every base. OFS_DELTA children are found by the
-  // base's entry index, REF_DELTA children by the base's oid (in the pack, or outside: thin)
-  const children = new Map<number, number[]>();
-  const refChildren = new Map<string, number[]>();
-  for (let i = 0; i < count; i++) {
-    if (type[i] !== OBJ_OFS_DELTA) continue;
-    const b = indexOfOffset.get(baseOffset[i])!;
-    const list = children.get(b);
-    if (list) list.push(i);
-    else children.set(b, [i]);
+  // base's entry index (listed by base: kids[kidStart[b], kidStart[b + 1])), REF_DELTA
+  // children by the base's oid (in the pack, or outside: thin)
+  const kidStart = new Uint32Array(count + 1);
+  for (let i = 0; i < count; i++) if (ofsBase[i] >= 0) kidStart[ofsBase[i] + 1]++;
+  for (let i = 0; i < count; i++) kidStart[i + 1] += kidStart[i];
+  const kids = new Uint32Array(kidStart[count]);
+  {
+    const fill = kidStart.slice(0, count);
+    for (let i = 0; i < count; i++) if (ofsBase[i] >= 0) kids[fill[ofsBase[i]]++] = i;
   }
+  const hasOfsKids = (i: number) => kidStart[i + 1] > kidStart[i];
+  const refChildren = new Map<string, number[]>();
   for (const [i, oid] of refBase) {
     const key = oid.toString('latin1');
     const list = refChildren.get(key);
     if (list) list.push(i);
     else refChildren.set(key, [i]);
   }
-  const hasChildren = (i: number) => children.has(i) || (refChildren.size > 0 && refChildren.has(oids[i].toString('latin1')));
+  const hasChildren = (i: number) => hasOfsKids(i) || (refChildren.size > 0 && refChildren.has(oidOf(i).toString('latin1')));
 
-  // resolved bases by entry index; one too large for it is still kept, alone, so that its
-  // children do not each compute it again
-  const cache = new ByteLru<number, Uint8Array>(opts.baseCacheBytes ?? 48 * 1024 * 1024, { keepOneLarge: true });
+  // Resolved bases by entry index, as git's index-pack keeps them: a base stays while some of
+  // its children wait on the work stack (`pending`) and goes when the last one is resolved,
+  // so the cache holds the frontier of the walk, not the pack. Past its byte bound the least
+  // recently used base goes early and is computed again if a child still needs it. One too
+  // large for it is kept alone, so that its children do not each compute it again.
+  const cache = new ByteLru<number, Uint8Array>(opts.baseCacheBytes ?? 32 * 1024 * 1024, { keepOneLarge: true });
+  const pending = new Uint32Array(count);
   const resolvedType = new Uint8Array(count);
   for (let i = 0; i < count; i++) if (type[i] < 5) resolvedType[i] = type[i];
   // for a resolved delta: the entry index of its base (-1: the base outside the pack, thin)
   const baseIndex = new Int32Array(count).fill(-1);
   let resolved = 0;
 
-  /** The inflated bytes of entry i (a whole object's content, or a delta). */
-  const inflated = (i: number): Buffer => {
-    const buf = Buffer.allocUnsafe(sizes[i] + 1);
-    inflateAt(src, inflater, zStart[i], sizes[i], buf, 0);
+  /** The inflated bytes of entry i (a whole object's content, or a delta), in `into` if given. */
+  const inflated = (i: number, into?: Scratch): Buffer => {
+    const buf = into ? into.take(sizes[i] + 1) : Buffer.allocUnsafe(sizes[i] + 1);
+    inflateAt(src, inflater, zStart[i], sizes[i], buf, 0, zLen[i]);
     return buf.subarray(0, sizes[i]);
   };
 
   /**
    * The content of entry i, resolved already: from the cache, else computed again from the
    * pack down to the nearest cached or whole object (`outside`: the thin base, if the chain
-   * ends outside the pack).
+   * ends outside the pack). What is computed on the way is cached if a child still needs it.
    */
   const contentOf = (i: number, outside: Uint8Array | null): Uint8Array => {
     const path: number[] = [];
@@ -279,7 +317,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
       if (content) break;
       if (type[j] < 5) {
         content = inflated(j);
-        cache.set(j, content);
+        if (pending[j] > 0) cache.set(j, content);
         break;
       }
       path.push(j);
@@ -291,8 +329,8 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     }
     for (let k = path.length - 1; k >= 0; k--) {
       const e = path[k];
-      content = applyDelta(content, inflated(e));
-      cache.set(e, content);
+      content = applyDelta(content, inflated(e, deltaScratch));
+      if (pending[e] > 0) cache.set(e, content);
     }
     return content;
   };
@@ -303,31 +341,36 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     const stackEntry: number[] = [];
     const stackBase: number[] = [];
     const pushKids = (i: number | null, oid: Buffer, asBase: number) => {
-      const a = i === null ? undefined : children.get(i);
-      if (a) for (const k of a) (stackEntry.push(k), stackBase.push(asBase));
-      if (refChildren.size === 0) return;
-      const key = oid.toString('latin1');
-      const b = refChildren.get(key);
-      if (b) {
-        for (const k of b) (stackEntry.push(k), stackBase.push(asBase));
-        refChildren.delete(key);
+      const before = stackEntry.length;
+      if (i !== null) for (let k = kidStart[i]; k < kidStart[i + 1]; k++) (stackEntry.push(kids[k]), stackBase.push(asBase));
+      if (refChildren.size > 0) {
+        const key = oid.toString('latin1');
+        const b = refChildren.get(key);
+        if (b) {
+          for (const k of b) (stackEntry.push(k), stackBase.push(asBase));
+          refChildren.delete(key);
+        }
       }
+      if (asBase >= 0) pending[asBase] += stackEntry.length - before;
     };
     pushKids(root, rootOid, root ?? -1);
     while (stackEntry.length > 0) {
+      const paused = pace();
+      if (paused) await paused;
       const i = stackEntry.pop()!;
       const b = stackBase.pop()!;
       if (resolvedType[i]) continue;
       const base = b === -1 ? rootData! : contentOf(b, rootData);
       const t = b === -1 ? rootType : resolvedType[b];
+      // after the base: computing it may inflate other deltas into the same scratch
       let delta = kept.get(i);
       if (delta) kept.delete(i);
-      else delta = inflated(i);
+      else delta = inflated(i, deltaScratch);
       let loose: Buffer;
       let headLen = 0;
-      // a blob that is nobody's base is only hashed and handed on: scratch memory will do (its
-      // oid, which REF_DELTA children name, is not known yet: with any of those, keep it)
-      const keep = t !== 3 || children.has(i) || refChildren.size > 0;
+      // an object that is nobody's base is only hashed, checked and handed on: scratch memory
+      // will do (a REF_DELTA child found by its oid, known only once hashed, is copied below)
+      const keep = hasOfsKids(i);
       try {
         const { out } = applyDelta(base, delta, (n) => {
           const head = `${TYPE_NAME[t]} ${n}\0`;
@@ -344,18 +387,19 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
       resolvedType[i] = t;
       baseIndex[i] = b;
       depth[i] = Math.min(0xffff, (b === -1 ? rootDepth : depth[b]) + 1);
-      const wait = emit(i, t, loose, headLen, b === -1 ? rootOid : oids[b]);
+      const wait = emit(i, t, loose, headLen, b === -1 ? rootOid : oidOf(b));
       if (wait) await wait;
       resolved++;
+      if (b >= 0 && --pending[b] === 0) cache.delete(b);
       if (hasChildren(i)) {
-        cache.set(i, data);
-        pushKids(i, oids[i], i);
+        cache.set(i, keep ? data : Buffer.from(data));
+        pushKids(i, oidOf(i), i);
       }
     }
   };
 
   for (let i = 0; i < count; i++) {
-    if (type[i] < 5 && hasChildren(i)) await resolveFrom(i, oids[i], type[i], null, 0);
+    if (type[i] < 5 && hasChildren(i)) await resolveFrom(i, oidOf(i), type[i], null, 0);
   }
   // thin pack: bases the client assumed we have
   let thin = 0;
@@ -371,5 +415,5 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     const missing = refChildren.keys().next().value;
     throw packError(`pack has ${deltas - resolved} unresolved deltas${missing !== undefined ? ` (missing base ${oidToHex(Buffer.from(missing, 'latin1'))})` : ''}`);
   }
-  return { objects: count, deltas, thin, bytes: src.size, oids, types: resolvedType, objectSizes };
+  return { objects: count, deltas, thin, bytes: src.size, oidTable, types: resolvedType, objectSizes };
 }

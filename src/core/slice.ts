@@ -1,0 +1,39 @@
+/**
+ * Cooperative time slices for long work on the event loop's thread (a push's ingest, a walk
+ * over a big history): the work calls `due()` between small steps, and when its slice is
+ * spent awaits `pause()`, which lets the event loop run (other requests, I/O callbacks)
+ * before it goes on. Slices are measured in time, not steps: a step may be a 20-byte tree or
+ * a 50 MiB blob.
+ */
+import { performance } from 'node:perf_hooks';
+
+/** A slice's length: short enough that a request waiting behind it is barely delayed. */
+export const SLICE_MS = 8;
+
+export class Slicer {
+  private until: number;
+
+  constructor(private readonly ms = SLICE_MS) {
+    this.until = performance.now() + ms;
+  }
+
+  /** True when the current slice is spent. */
+  due(): boolean {
+    return performance.now() >= this.until;
+  }
+
+  /** Resolves on a later turn of the event loop; the next slice starts then. */
+  pause(): Promise<void> {
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        this.until = performance.now() + this.ms;
+        resolve();
+      }),
+    );
+  }
+
+  /** `pause()` when the slice is spent, else nothing to wait for. */
+  tick(): Promise<void> | undefined {
+    return this.due() ? this.pause() : undefined;
+  }
+}
