@@ -8,6 +8,12 @@ export const ConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535),
   /** largest pushed pack (with its commands) */
   maxPushBytes: z.coerce.number().int().positive(),
+  /**
+   * pushes whose pack is at least ingestLargeBytes are ingested at most
+   * ingestLargeConcurrency at a time (each costs a bounded share of memory; see README)
+   */
+  ingestLargeBytes: z.coerce.number().int().min(0),
+  ingestLargeConcurrency: z.coerce.number().int().min(1),
   /** largest upload-pack request (wants and haves), after gunzip */
   maxUploadRequestBytes: z.coerce.number().int().positive(),
   /** whole-clone packs kept on disk (0 turns the cache off) */
@@ -43,6 +49,8 @@ export function loadConfig(flags: Partial<Record<keyof Config, string | number |
     host: pick('host', 'GITWELL_HOST', '127.0.0.1'),
     port: pick('port', 'GITWELL_PORT', 8080),
     maxPushBytes: pick('maxPushBytes', 'GITWELL_MAX_PUSH_BYTES', 2 * 1024 ** 3),
+    ingestLargeBytes: pick('ingestLargeBytes', 'GITWELL_INGEST_LARGE_BYTES', 16 * 1024 ** 2),
+    ingestLargeConcurrency: pick('ingestLargeConcurrency', 'GITWELL_INGEST_LARGE_CONCURRENCY', 1),
     maxUploadRequestBytes: pick('maxUploadRequestBytes', 'GITWELL_MAX_UPLOAD_REQUEST_BYTES', 64 * 1024 ** 2),
     packCacheBytes: pick('packCacheBytes', 'GITWELL_PACK_CACHE_BYTES', 1024 ** 3),
     hotCacheBytes: pick('hotCacheBytes', 'GITWELL_HOT_CACHE_BYTES', 64 * 1024 ** 2),

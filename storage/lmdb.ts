@@ -161,6 +161,12 @@ export class LmdbStore implements Store {
     return this.objects.put(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE).then(ignore);
   }
 
+  queueObject(o: NewObject, done: (err: unknown) => void): void {
+    // lmdb-js: a function as the last argument is called back instead of making a promise
+    // (its typings do not say so)
+    (this.objects.put as unknown as (k: Buffer, v: Buffer, o: number, cb: (err: unknown) => void) => void)(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE, done);
+  }
+
   viewPacked(oid: Uint8Array): PackedObject | undefined {
     const v = this.record(oid);
     return v ? recordEntry(v) : undefined;

@@ -113,6 +113,12 @@ export interface Store {
    * thread with the writes around it; the promise settles once it is committed.
    */
   putObjectAsync(object: NewObject): Promise<void>;
+  /**
+   * Like putObjectAsync, without a promise per object (a push writes hundreds of thousands):
+   * `done` is called once the write is committed, with the error if it failed. Writes are
+   * committed in the order they were queued, so a later putObjectAsync's promise covers them.
+   */
+  queueObject(object: NewObject, done: (err: unknown) => void): void;
   /** The reusable pack entry of an object (a view valid until the next read), if it has one. */
   viewPacked(oid: Uint8Array): PackedObject | undefined;
   /** Only the delta depth and base of the packed entry, without its bytes. */

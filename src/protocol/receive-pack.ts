@@ -20,6 +20,7 @@ import type { RefUpdate, RepoRecord, Store } from '../../storage/index.js';
 import { ingestPack } from '../services/ingest.js';
 import type { FileSource } from '../services/spool.js';
 import { FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
+import type { Gate } from '../core/gate.js';
 
 interface Command {
   old: string;
@@ -30,9 +31,22 @@ interface Command {
 
 const MAX_COMMAND_BYTES = 16 * 1024 * 1024;
 
-function readCommands(src: FileSource): { commands: Command[]; caps: Set<string>; pushOptions: string[]; packAt: number } {
-  const head = src.read(0, Math.min(src.size, 64 * 1024), Math.min(src.size, MAX_COMMAND_BYTES));
-  const r = new PktReader(head.subarray(0, Math.min(head.length, MAX_COMMAND_BYTES)));
+interface Commands { commands: Command[]; caps: Set<string>; pushOptions: string[]; packAt: number }
+
+/** The command list is read from the first 64 KiB, or, when it is longer, from up to 16 MiB. */
+function readCommands(src: FileSource): Commands {
+  const first = Math.min(src.size, 64 * 1024);
+  try {
+    return parseCommands(src.read(0, first).subarray(0, first));
+  } catch (e) {
+    const most = Math.min(src.size, MAX_COMMAND_BYTES);
+    if (most === first) throw e;
+    return parseCommands(src.read(0, most).subarray(0, most));
+  }
+}
+
+function parseCommands(head: Buffer): Commands {
+  const r = new PktReader(head);
   const commands: Command[] = [];
   let caps = new Set<string>();
   for (;;) {
@@ -73,10 +87,22 @@ function report(caps: Set<string>, unpack: string, commands: Command[], progress
   return Buffer.concat(out);
 }
 
-export async function receivePack(store: Store, repo: RepoRecord, body: FileSource): Promise<Buffer> {
+export interface ReceiveOptions {
+  /** Pushes whose pack has at least `bytes` run through `gate`: large ingests, a few at a time. */
+  large?: { bytes: number; gate: Gate };
+}
+
+export async function receivePack(store: Store, repo: RepoRecord, body: FileSource, opts: ReceiveOptions = {}): Promise<Buffer> {
   const { commands, caps, packAt } = readCommands(body);
-  const progress: string[] = [];
   if (commands.length === 0) return Buffer.from(FLUSH);
+  const pack = body.slice(packAt);
+  const large = opts.large;
+  if (large && pack.size >= large.bytes) return large.gate.run(() => applyPush(store, repo, commands, caps, pack));
+  return applyPush(store, repo, commands, caps, pack);
+}
+
+async function applyPush(store: Store, repo: RepoRecord, commands: Command[], caps: Set<string>, pack: FileSource): Promise<Buffer> {
+  const progress: string[] = [];
 
   for (const c of commands) {
     const why = checkPushRefName(c.ref);
@@ -86,7 +112,6 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   }
 
   // the pack: decode and validate every object before any ref may move
-  const pack = body.slice(packAt);
   let packed: OidIndex = new OidIndex(Buffer.alloc(0), 0);
   let packTypes: Uint8Array = new Uint8Array(0);
   let packSizes: Float64Array = new Float64Array(0);

@@ -16,41 +16,69 @@ import { Slicer } from '../core/slice.js';
  * when it has caught up with what it was given; a bound much smaller than its backlog makes
  * the decoder wait for every commit instead of working beside it.
  */
-const MAX_INFLIGHT_BYTES = 64 * 1024 * 1024;
-/** How often (in bytes handed over) the decoder notes a write to wait on later. */
-const MARK_BYTES = 4 * 1024 * 1024;
+const MAX_INFLIGHT_BYTES = 32 * 1024 * 1024;
 
 /** Deeper delta chains than this are stored without their delta (served whole). */
 const MAX_REUSED_DEPTH = 50;
 
-export async function ingestPack(store: Store, repoId: number, src: PackSource): Promise<IndexResult> {
-  // the writes are queued as they come (each record is encoded at once: the entry's bytes are
-  // a view of the pack's read window, valid only during the sink call); every MARK_BYTES the
-  // latest write is noted, and past MAX_INFLIGHT_BYTES the decoder waits for the oldest mark
-  const marks: Array<{ bytes: number; done: Promise<void> }> = [];
-  let inflightBytes = 0;
-  let sinceMark = 0;
-  const slicer = new Slicer();
-  let last: Promise<void> | undefined;
-  // every write's promise is observed: one that fails unobserved would take the process down
-  let failure: unknown;
-  const remember = (e: unknown) => {
-    failure ??= e;
+/**
+ * The writes handed to the store and not yet committed: their sizes in queue order (the
+ * writer commits in that order, so each callback retires the oldest), and the first failure.
+ */
+class InflightWrites {
+  private sizes = new Float64Array(4096);
+  private head = 0;
+  private count = 0;
+  bytes = 0;
+  failure: unknown;
+  private waiter: { limit: number; resolve: () => void } | null = null;
+
+  add(bytes: number): void {
+    if (this.count === this.sizes.length) {
+      const grown = new Float64Array(this.sizes.length * 2);
+      for (let k = 0; k < this.count; k++) grown[k] = this.sizes[(this.head + k) % this.sizes.length];
+      this.sizes = grown;
+      this.head = 0;
+    }
+    this.sizes[(this.head + this.count) % this.sizes.length] = bytes;
+    this.count++;
+    this.bytes += bytes;
+  }
+
+  /** The one callback of every write. */
+  readonly done = (err: unknown): void => {
+    if (err) this.failure ??= err;
+    this.bytes -= this.sizes[this.head];
+    this.head = (this.head + 1) % this.sizes.length;
+    this.count--;
+    const w = this.waiter;
+    if (w && (this.bytes <= w.limit || this.failure !== undefined)) {
+      this.waiter = null;
+      w.resolve();
+    }
   };
 
+  /** Resolves once at most `limit` bytes are in flight (or a write failed). */
+  below(limit: number): Promise<void> | undefined {
+    if (this.bytes <= limit || this.failure !== undefined) return undefined;
+    return new Promise((resolve) => (this.waiter = { limit, resolve }));
+  }
+}
+
+export async function ingestPack(store: Store, repoId: number, src: PackSource): Promise<IndexResult> {
+  // each record is encoded and queued at once (the entry's bytes are a view of the pack's
+  // read window, valid only during the sink call); past MAX_INFLIGHT_BYTES of them the
+  // decoder waits for the writer to commit half
+  const writes = new InflightWrites();
+  const slicer = new Slicer();
   const result = await indexPack(src, {
     check: (type, data) => fsckObject(type, data),
     sink(oid, type, data, entry) {
+      if (writes.failure !== undefined) throw writes.failure;
       const packed = entry.depth <= MAX_REUSED_DEPTH && entry.size < 2 ** 48 ? entry : undefined;
-      last = store.putObjectAsync({ oid, type, data, packed });
-      last.catch(remember);
-      if (failure !== undefined) throw failure;
-      sinceMark += (packed ? entry.z.length : 0) + (type !== 3 || !packed ? data.length : 0) + 64;
-      if (sinceMark < MARK_BYTES) return;
-      marks.push({ bytes: sinceMark, done: last });
-      inflightBytes += sinceMark;
-      sinceMark = 0;
-      if (inflightBytes > MAX_INFLIGHT_BYTES) return drain();
+      writes.add((packed ? entry.z.length : 0) + (type !== 3 || !packed ? data.length : 0) + 64);
+      store.queueObject({ oid, type, data, packed }, writes.done);
+      if (writes.bytes > MAX_INFLIGHT_BYTES) return writes.below(MAX_INFLIGHT_BYTES / 2);
     },
     pace: () => slicer.tick(),
     thinDepth: (oid) => store.packedDepth(oid),
@@ -58,17 +86,9 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource):
       get: (oid) => (store.isMember(repoId, oid) ? store.getObject(oid) : undefined),
     },
   });
-  await last;
-  if (failure !== undefined) throw failure;
+  await writes.below(0);
+  if (writes.failure !== undefined) throw writes.failure;
   return result;
-
-  async function drain(): Promise<void> {
-    while (inflightBytes > MAX_INFLIGHT_BYTES / 2) {
-      const first = marks.shift()!;
-      await first.done;
-      inflightBytes -= first.bytes;
-    }
-  }
 }
 
 /** Ingests a .pack file from disk (the benchmark's entry point). */

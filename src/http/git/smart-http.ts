@@ -19,6 +19,7 @@ import type { HttpReply, HttpRequest } from '../uws.js';
 import { STATUS, toGitwellError } from '../errors.js';
 import type { Config } from '../../config.js';
 import type { PackCache } from '../../services/pack-cache.js';
+import { Gate } from '../../core/gate.js';
 
 export const GIT_PATH = /^\/([a-z0-9-]+)\/(?:([a-z0-9-]+)\/)?([a-z0-9._-]+?)(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
@@ -93,11 +94,19 @@ export async function handleGit(store: Store, config: Config, req: HttpRequest, 
       throw new GitwellError('VALIDATION_ERROR', 'compressed receive-pack bodies are not supported');
     }
     const spool = await req.body.file(config.maxPushBytes);
-    const result = await receivePack(store, repo, spool.source());
+    const result = await receivePack(store, repo, spool.source(), { large: { bytes: config.ingestLargeBytes, gate: largeIngests(config) } });
     return { status: 200, headers: { 'content-type': 'application/x-git-receive-pack-result', 'cache-control': 'no-cache' }, body: result };
   } catch (e) {
     return gitError(e);
   }
+}
+
+const gates = new WeakMap<Config, Gate>();
+/** The one gate of large pushes for a server's config. */
+function largeIngests(config: Config): Gate {
+  let g = gates.get(config);
+  if (!g) gates.set(config, (g = new Gate(config.ingestLargeConcurrency)));
+  return g;
 }
 
 function advertiseReceive(store: Store, repo: RepoRecord): Buffer {
