@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { conflict, notFound } from '../src/core/errors.js';
 import { ChainReader } from '../src/core/pack/chain.js';
-import { encodeRecord, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
+import { encodeRecord, RecordSlabs, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
 import type { GarbageCollected, KeyRecord, NewObject, NewRepo, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -161,10 +161,12 @@ export class LmdbStore implements Store {
     return this.objects.put(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE).then(ignore);
   }
 
+  private readonly slabs = new RecordSlabs();
+
   queueObject(o: NewObject, done: (err: unknown) => void): void {
     // lmdb-js: a function as the last argument is called back instead of making a promise
     // (its typings do not say so)
-    (this.objects.put as unknown as (k: Buffer, v: Buffer, o: number, cb: (err: unknown) => void) => void)(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE, done);
+    (this.objects.put as unknown as (k: Buffer, v: Buffer, o: number, cb: (err: unknown) => void) => void)(oidKey(o.oid), encodeRecord(o, this.slabs.alloc), NO_OVERWRITE, done);
   }
 
   viewPacked(oid: Uint8Array): PackedObject | undefined {

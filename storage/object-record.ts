@@ -29,11 +29,14 @@ function keepsWhole(o: NewObject): boolean {
   return o.type !== 3 || o.packed === undefined || o.data.length === 0;
 }
 
-export function encodeRecord(o: NewObject): Buffer {
+/** Where a record's bytes go: a fresh buffer unless told otherwise. */
+export type RecordAlloc = (bytes: number) => Buffer;
+
+export function encodeRecord(o: NewObject, alloc: RecordAlloc = Buffer.allocUnsafe): Buffer {
   const p = o.packed;
   const whole = keepsWhole(o);
   const head = 7 + (p ? 8 + (p.base ? 20 : 0) : 0);
-  const v = Buffer.allocUnsafe(head + (whole ? o.data.length : 0) + (p ? p.z.length : 0));
+  const v = alloc(head + (whole ? o.data.length : 0) + (p ? p.z.length : 0));
   v[0] = o.type | (whole ? WHOLE : 0) | (p ? ENTRY : 0) | (p?.base ? DELTA : 0);
   v.writeUIntBE(o.data.length, 1, 6);
   let at = 7;
@@ -85,4 +88,29 @@ export function recordEntry(v: Buffer): PackedObject | undefined {
 /** The depth of the object's entry (0 for a whole entry or none). */
 export function recordDepth(v: Buffer): number {
   return v[0] & ENTRY ? v.readUInt16BE(7) : 0;
+}
+
+/**
+ * Records queued for LMDB's writer thread are carved out of 256 KiB slabs: a push's hundreds
+ * of thousands of small records then cost a few large allocations, which go back to the
+ * system whole once the writer is done with every record in them, instead of a heap
+ * fragmented by small ones. Large records get their own buffer.
+ */
+export class RecordSlabs {
+  private slab = Buffer.allocUnsafeSlow(0);
+  private used = 0;
+
+  readonly alloc: RecordAlloc = (bytes) => {
+    if (bytes > RecordSlabs.SLAB / 8) return Buffer.allocUnsafeSlow(bytes);
+    if (this.used + bytes > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(RecordSlabs.SLAB);
+      this.used = 0;
+    }
+    const v = this.slab.subarray(this.used, this.used + bytes);
+    // keep the next record 8-byte aligned
+    this.used += (bytes + 7) & ~7;
+    return v;
+  };
+
+  static readonly SLAB = 256 * 1024;
 }

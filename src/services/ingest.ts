@@ -16,7 +16,7 @@ import { Slicer } from '../core/slice.js';
  * when it has caught up with what it was given; a bound much smaller than its backlog makes
  * the decoder wait for every commit instead of working beside it.
  */
-const MAX_INFLIGHT_BYTES = 32 * 1024 * 1024;
+const MAX_INFLIGHT_BYTES = 16 * 1024 * 1024;
 
 /** Deeper delta chains than this are stored without their delta (served whole). */
 const MAX_REUSED_DEPTH = 50;

@@ -187,7 +187,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   // delta payloads inflated in pass 1 and kept for pass 2, up to a budget
   const kept = new Map<number, Buffer>();
   let keptBytes = 0;
-  const keepBudget = opts.deltaKeepBytes ?? 16 * 1024 * 1024;
+  const keepBudget = opts.deltaKeepBytes ?? 8 * 1024 * 1024;
   let deltas = 0;
   let off = 12;
   const inflater = new Inflater();
@@ -289,7 +289,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   // so the cache holds the frontier of the walk, not the pack. Past its byte bound the least
   // recently used base goes early and is computed again if a child still needs it. One too
   // large for it is kept alone, so that its children do not each compute it again.
-  const cache = new ByteLru<number, Uint8Array>(opts.baseCacheBytes ?? 32 * 1024 * 1024, { keepOneLarge: true });
+  const cache = new ByteLru<number, Uint8Array>(opts.baseCacheBytes ?? 24 * 1024 * 1024, { keepOneLarge: true });
   const pending = new Uint32Array(count);
   const resolvedType = new Uint8Array(count);
   for (let i = 0; i < count; i++) if (type[i] < 5) resolvedType[i] = type[i];
