@@ -111,8 +111,11 @@ describe('pack cache, small packs', () => {
       for (let f = 0; f < 1200; f++) fs.writeFileSync(path.join(dir, `f${f}.txt`), `file ${f}\n`);
       await gitOk(['add', '-A'], { cwd: dir });
       await gitOk(['-c', 'user.name=T', '-c', 'user.email=t@e', 'commit', '-qm', 'c'], { cwd: dir });
-      await gitOk(['push', '-q', repoUrl(small.url, 'acme/many', k), 'main'], { cwd: dir });
       const head = await gitOk(['rev-parse', 'HEAD'], { cwd: dir });
+      // a second branch: the first push's pack (kept as the clone pack of both branches) is
+      // not what a fetch of main alone asks for, so that fetch fills the cache itself
+      await gitOk(['-c', 'user.name=T', '-c', 'user.email=t@e', 'commit', '-q', '--allow-empty', '-m', 'other'], { cwd: dir });
+      await gitOk(['push', '-q', repoUrl(small.url, 'acme/many', k), 'HEAD:refs/heads/other', `${head}:refs/heads/main`], { cwd: dir });
       const body = Buffer.concat([pkt('command=fetch\n'), Buffer.from('0001'), pkt('ofs-delta\n'), pkt(`want ${head}\n`), pkt('done\n'), FLUSH]);
       for (let i = 0; i < 2; i++) {
         const res = await fetch(`${small.url}/acme/many.git/git-upload-pack`, {
@@ -127,6 +130,61 @@ describe('pack cache, small packs', () => {
       }
     } finally {
       await small.stop();
+    }
+  }, 120_000);
+});
+
+describe('a first push kept as the clone pack', () => {
+  const packFiles = (dataDir: string) => fs.readdirSync(path.join(dataDir, 'cache', 'packs')).filter((f) => f.endsWith('.pack'));
+
+  it('serves the clones that follow a first push of branches and tags from the pushed pack', async () => {
+    const gw2 = await startGitwell();
+    try {
+      const k = await gw2.createKey('acme');
+      await gw2.createRepo('acme/first', { public: true });
+      const dir = tempDir('gw-seed-src-');
+      await makeBigRepo(dir);
+      await gitOk(['tag', '-a', '-m', 'release', 'v1', 'HEAD~2'], { cwd: dir });
+      await gitOk(['tag', 'light', 'HEAD~1'], { cwd: dir });
+      await gitOk(['branch', 'older', 'HEAD~3'], { cwd: dir });
+      await gitOk(['push', '-q', repoUrl(gw2.url, 'acme/first', k), 'refs/heads/*:refs/heads/*', 'refs/tags/*:refs/tags/*'], { cwd: dir });
+      // kept at once, before any clone asked: under the keys of clones with and without include-tag
+      const seeded = packFiles(gw2.dataDir);
+      expect(seeded).toHaveLength(2);
+      const want = await objectIds(dir);
+      for (const v of ['2', '0']) {
+        const c = path.join(tempDir('gw-seed-clone-'), 'c.git');
+        const r = await git(['-c', `protocol.version=${v}`, 'clone', '-q', '--bare', repoUrl(gw2.url, 'acme/first'), c]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(await objectIds(c)).toEqual(want);
+        expect((await fsck(c)).code).toBe(0);
+        expect(await gitOk(['for-each-ref', '--format=%(objectname) %(refname)'], { cwd: c })).toBe(await gitOk(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/heads', 'refs/tags'], { cwd: dir }));
+      }
+      // no clone made a pack of its own: both were served from the pushed pack
+      expect(packFiles(gw2.dataDir).sort()).toEqual(seeded.sort());
+    } finally {
+      await gw2.stop();
+    }
+  }, 180_000);
+
+  it('keeps nothing when the first push also makes refs a clone does not fetch', async () => {
+    const gw2 = await startGitwell();
+    try {
+      const k = await gw2.createKey('acme');
+      await gw2.createRepo('acme/notes', { public: true });
+      const dir = tempDir('gw-seed-notes-');
+      await gitOk(['init', '-q', '-b', 'main', dir]);
+      fs.writeFileSync(path.join(dir, 'a.txt'), 'a\n');
+      await gitOk(['add', '-A'], { cwd: dir });
+      await gitOk(['-c', 'user.name=T', '-c', 'user.email=t@e', 'commit', '-qm', 'a'], { cwd: dir });
+      await gitOk(['-c', 'user.name=T', '-c', 'user.email=t@e', 'notes', 'add', '-m', 'a note', 'HEAD'], { cwd: dir });
+      await gitOk(['push', '-q', repoUrl(gw2.url, 'acme/notes', k), 'main', 'refs/notes/commits'], { cwd: dir });
+      expect(packFiles(gw2.dataDir)).toEqual([]);
+      const c = path.join(tempDir('gw-seed-notes-clone-'), 'c.git');
+      await gitOk(['clone', '-q', '--bare', repoUrl(gw2.url, 'acme/notes'), c]);
+      expect(await objectIds(c)).toEqual(await objectIds(dir, ['main']));
+    } finally {
+      await gw2.stop();
     }
   }, 120_000);
 });

@@ -21,6 +21,9 @@ import { ingestPack } from '../services/ingest.js';
 import type { FileSource } from '../services/spool.js';
 import { FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
 import type { Gate } from '../core/gate.js';
+import { Slicer } from '../core/slice.js';
+import type { PackCache } from '../services/pack-cache.js';
+import { clonePackKey } from './upload-pack.js';
 
 interface Command {
   old: string;
@@ -90,6 +93,8 @@ function report(caps: Set<string>, unpack: string, commands: Command[], progress
 export interface ReceiveOptions {
   /** Pushes whose pack has at least `bytes` run through `gate`: large ingests, a few at a time. */
   large?: { bytes: number; gate: Gate };
+  /** where a first push's pack is kept as the repo's clone pack (see seedClonePack) */
+  packCache?: PackCache;
 }
 
 export async function receivePack(store: Store, repo: RepoRecord, body: FileSource, opts: ReceiveOptions = {}): Promise<Buffer> {
@@ -97,11 +102,12 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   if (commands.length === 0) return Buffer.from(FLUSH);
   const pack = body.slice(packAt);
   const large = opts.large;
-  if (large && pack.size >= large.bytes) return large.gate.run(() => applyPush(store, repo, commands, caps, pack));
-  return applyPush(store, repo, commands, caps, pack);
+  if (large && pack.size >= large.bytes) return large.gate.run(() => applyPush(store, repo, commands, caps, pack, opts));
+  return applyPush(store, repo, commands, caps, pack, opts);
 }
 
-async function applyPush(store: Store, repo: RepoRecord, commands: Command[], caps: Set<string>, pack: FileSource): Promise<Buffer> {
+async function applyPush(store: Store, repo: RepoRecord, commands: Command[], caps: Set<string>, pack: FileSource, opts: ReceiveOptions): Promise<Buffer> {
+  const wasEmpty = store.listRefs(repo.id).length === 0;
   const progress: string[] = [];
 
   for (const c of commands) {
@@ -113,6 +119,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
 
   // the pack: decode and validate every object before any ref may move
   let packed: OidIndex = new OidIndex(Buffer.alloc(0), 0);
+  let packedCount = 0;
   let packTypes: Uint8Array = new Uint8Array(0);
   let packSizes: Float64Array = new Float64Array(0);
   if (pack.size === 0 && commands.some((c) => c.next !== ZERO_OID)) {
@@ -124,6 +131,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
     try {
       const r = await ingestPack(store, repo.id, pack);
       packed = new OidIndex(r.oidTable, r.objects);
+      packedCount = r.thin === 0 ? r.objects : 0;
       packTypes = r.types;
       packSizes = r.objectSizes;
       progress.push(`Resolved ${r.objects} objects (${r.deltas} deltas${r.thin ? `, ${r.thin} thin bases` : ''}).\n`);
@@ -214,7 +222,43 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
       const shared = commitCache(repo.id);
       for (const c of newCommits) shared.set(c.oid, c);
     }
+    if (opts.packCache && wasEmpty && packedCount > 0 && packedCount === reached.length && commands.every((c) => !c.error)) {
+      await seedClonePack(store, repo, opts.packCache, commands, pack, packedCount);
+    }
   }
   return report(caps, 'ok', commands, progress);
+}
+
+/**
+ * The first push into an empty repo usually carries exactly what a clone of it sends: every
+ * object the new refs reach and nothing else (the connectivity walk reached every object of
+ * the pack). Then that pack, checked already, is kept as the clone pack of those refs, so
+ * the clones that follow a first push (a CI fleet, say) are served from a file at once
+ * instead of one of them walking and packing the repo first. Only when the repo's refs are
+ * then exactly the pushed ones, all branches and tags (a clone wants nothing else), and under
+ * the keys a modern client's clone asks for (ofs-delta, with and without include-tag).
+ */
+async function seedClonePack(store: Store, repo: RepoRecord, cache: PackCache, commands: Command[], pack: FileSource, count: number): Promise<void> {
+  const refs = store.listRefs(repo.id);
+  const pushed = new Map(commands.filter((c) => c.next !== ZERO_OID).map((c) => [c.ref, c.next]));
+  if (refs.length !== pushed.size || !refs.every((r) => pushed.get(r.name) === r.oid && /^refs\/(heads|tags)\//.test(r.name))) return;
+  if (pack.size < 32 || pack.read(8, 4).readUInt32BE(0) !== count) return;
+  const wants = refs.map((r) => r.oid);
+  const keys = [true, false].map((includeTag) => clonePackKey(store, repo, wants, '', true, includeTag));
+  const slicer = new Slicer();
+  async function* bytes(): AsyncGenerator<Buffer> {
+    for (let at = 0; at < pack.size; ) {
+      const n = Math.min(1024 * 1024, pack.size - at);
+      yield pack.read(at, n).subarray(0, n);
+      at += n;
+      if (slicer.due()) await slicer.pause();
+    }
+  }
+  try {
+    await cache.adopt(keys, bytes());
+  } catch (e) {
+    // the push stands; the first clone will pack the repo itself
+    console.error('gitwell: could not keep a first push as the clone pack:', e);
+  }
 }
 

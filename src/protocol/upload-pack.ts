@@ -296,6 +296,17 @@ async function* packBytes(store: Store, plan: Plan, ofsDelta: boolean): AsyncGen
   yield w.finish();
 }
 
+/**
+ * The pack cache's key for a clone of `wants`: what those reach is fixed by content
+ * addressing, the rest of the key is what changes the bytes sent for them.
+ */
+export function clonePackKey(store: Store, repo: RepoRecord, wants: Iterable<string>, filter: string, ofsDelta: boolean, includeTag: boolean): string {
+  const parts = [`repo ${repo.id}`, `filter ${filter}`, `ofs ${ofsDelta}`, ...[...new Set(wants)].sort()];
+  // include-tag adds the repo's tags that point into the pack: the tags are part of the key
+  if (includeTag) for (const r of store.listRefs(repo.id, 'refs/tags/')) parts.push(`${r.name} ${r.oid}`);
+  return PackCache.key(parts);
+}
+
 /** Smaller packs are quicker to make than to look up. */
 const CACHE_MIN_OBJECTS = 1000;
 
@@ -313,10 +324,7 @@ export async function preparePack(store: Store, repo: RepoRecord, req: FetchRequ
   const cacheable = cache && common.length === 0 && req.shallows.length === 0 && req.depth === 0 && req.deepenSince === null && req.deepenNot.length === 0;
   let key = '';
   if (cacheable) {
-    const parts = [`repo ${repo.id}`, `filter ${req.filter?.spec ?? ''}`, `ofs ${req.caps.has('ofs-delta')}`, ...[...new Set(req.wants)].sort()];
-    // include-tag adds the repo's tags that point into the pack: the tags are part of the key
-    if (req.caps.has('include-tag')) for (const r of store.listRefs(repo.id, 'refs/tags/')) parts.push(`${r.name} ${r.oid}`);
-    key = PackCache.key(parts);
+    key = clonePackKey(store, repo, req.wants, req.filter?.spec ?? '', req.caps.has('ofs-delta'), req.caps.has('include-tag'));
     // from the cache, from a fill another request started, or planned here and shared
     const shared = await cache.share(key, async () => {
       const plan = await planPack(store, repo, req, common);

@@ -251,6 +251,29 @@ export class PackCache {
     }
   }
 
+  /**
+   * Keeps a pack made elsewhere (a push's own pack, when it is exactly what a clone of the
+   * repo sends) under every key in `keys`: one file, linked under each name.
+   */
+  async adopt(names: string[], bytes: AsyncIterable<Buffer>): Promise<void> {
+    const keys = [...new Set(names)];
+    if (keys.length === 0 || keys.some((k) => this.filling.has(k))) return;
+    const w = this.create(keys[0]);
+    try {
+      for await (const chunk of bytes) w.write(chunk);
+    } catch (e) {
+      w.abort();
+      throw e;
+    }
+    w.commit();
+    for (const k of keys.slice(1)) {
+      const tmp = `${this.file(k)}.${process.pid}.link.tmp`;
+      fs.rmSync(tmp, { force: true });
+      fs.linkSync(this.file(keys[0]), tmp);
+      fs.renameSync(tmp, this.file(k));
+    }
+  }
+
   create(key: string): CacheWriter & { path: string } {
     const final = this.file(key);
     const tmp = `${final}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;

@@ -94,7 +94,7 @@ export async function handleGit(store: Store, config: Config, req: HttpRequest, 
       throw new GitwellError('VALIDATION_ERROR', 'compressed receive-pack bodies are not supported');
     }
     const spool = await req.body.file(config.maxPushBytes);
-    const result = await receivePack(store, repo, spool.source(), { large: { bytes: config.ingestLargeBytes, gate: largeIngests(config) } });
+    const result = await receivePack(store, repo, spool.source(), { large: { bytes: config.ingestLargeBytes, gate: largeIngests(config) }, packCache: cache });
     return { status: 200, headers: { 'content-type': 'application/x-git-receive-pack-result', 'cache-control': 'no-cache' }, body: result };
   } catch (e) {
     return gitError(e);
