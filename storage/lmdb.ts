@@ -6,13 +6,16 @@
  *                 resolved on read by core/pack/chain.ts). Written once, never replaced, so
  *                 delta chains only point back.
  *   repo_objects  u32 repo id + oid -> empty (membership)
- *   refs          "<repo id>:<ref name>" -> hex oid (":" cannot appear in a ref name)
+ *   refs          "<repo id>:<ref name>" -> hex oid (":" cannot appear in a ref name), versioned;
+ *                 and "stamp:<repo id>" -> "", whose version moves whenever the repo record is
+ *                 written or the repo's first branches are created (see firstBranches)
  *   repos         repo id -> RepoRecord;  repo_names "org/ns/slug" -> repo id
  *   orgs, keys, meta, usage   msgpack records (meta: the repo id sequence, the store format)
  * Every multi-key change is one write transaction; LMDB makes it durable before it returns.
  */
 import fs from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { firstBranchesDefault } from '../src/core/default-branch.js';
 import { conflict, notFound } from '../src/core/errors.js';
 import { ChainReader } from '../src/core/pack/chain.js';
 import { encodeRecord, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
@@ -49,6 +52,18 @@ const oidKey = (oid: Uint8Array) => Buffer.from(oid.buffer, oid.byteOffset, 20);
 const asBuffer = (v: Uint8Array | undefined): Buffer | undefined => (v === undefined || Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 
 const refKey = (repoId: number, name: string) => `${repoId}:${name}`;
+/** Sorts after every "<digits>:" key, so no repo's ref range ever holds it. */
+const stampKey = (repoId: number) => `stamp:${repoId}`;
+const HEADS = 'refs/heads/';
+
+/** What a ref update that creates a repo's first branches writes besides the refs. */
+interface FirstBranches {
+  /** the stamp as read: the write lands only if it is still so */
+  stamp: { version?: number } | undefined;
+  record: RepoRecord;
+  /** the new default branch, or null when the configured one is among those created */
+  defaultBranch: string | null;
+}
 const nameKey = (org: string, ns: string | null, slug: string) => `${org}/${ns ?? ''}/${slug}`;
 
 export class LmdbStore implements Store {
@@ -219,6 +234,7 @@ export class LmdbStore implements Store {
       }
       const passing = updates.flatMap((_, i) => (results[i].ok ? [i] : []));
       if (passing.length === 0) return results;
+      const first = this.firstBranches(repoId, updates, passing, seen);
 
       // removed once read; a crash in between leaves one tiny key behind, which no other
       // process may clean up (it cannot tell a dead writer's receipt from a live one's)
@@ -237,13 +253,22 @@ export class LmdbStore implements Store {
           else this.refs.put(keys[i], next, ++this.refVersion);
         }
         for (const k of memberKeys) this.members.put(k, EMPTY);
+        if (first) {
+          this.refs.put(stampKey(repoId), '', ++this.refVersion);
+          if (first.defaultBranch !== null) {
+            this.repos.put(repoId, { ...first.record, defaultBranch: first.defaultBranch, updatedAt: new Date().toISOString() });
+          }
+        }
       };
+      // each passing ref as read, and with the first branches the stamp: of two racing first
+      // pushes one lands, the other is read again (then not first) and leaves the default alone
+      const guards: Array<{ key: string; entry: { version?: number } | undefined }> = passing.map((i) => ({ key: keys[i], entry: seen[i] }));
+      if (first) guards.push({ key: stampKey(repoId), entry: first.stamp });
       const nest = (n: number): void => {
-        if (n === passing.length) return write();
-        const i = passing[n];
-        const entry = seen[i];
-        if (entry) this.refs.ifVersion(keys[i], entry.version!, () => nest(n + 1));
-        else this.refs.ifNoExists(keys[i], () => nest(n + 1));
+        if (n === guards.length) return write();
+        const { key, entry } = guards[n];
+        if (entry) this.refs.ifVersion(key, entry.version!, () => nest(n + 1));
+        else this.refs.ifNoExists(key, () => nest(n + 1));
       };
       nest(0);
       await this.env.committed;
@@ -257,6 +282,28 @@ export class LmdbStore implements Store {
       }
       if (attempt === 100) throw new Error('gitwell store: ref updates lost 100 races in a row');
     }
+  }
+
+  /**
+   * When `passing` creates branches in a repo that has none, the repo's default branch may
+   * change (core/default-branch.ts); it is written with the refs, under the condition that the
+   * repo's stamp is as read here. Every such write moves the stamp, and so does every write of
+   * the record (updateRepo), so the record written cannot undo a change made meanwhile, and of
+   * racing first pushes only the first to land decides the default.
+   */
+  private firstBranches(repoId: number, updates: RefUpdate[], passing: number[], seen: Array<{ version?: number } | undefined>): FirstBranches | null {
+    const created = passing.filter((i) => !seen[i] && updates[i].next !== null && updates[i].name.startsWith(HEADS)).map((i) => updates[i].name.slice(HEADS.length));
+    if (created.length === 0) return null;
+    // "0" follows "/": the range is every ref under refs/heads/
+    for (const _ of this.refs.getKeys({ start: refKey(repoId, HEADS), end: refKey(repoId, 'refs/heads0'), limit: 1 })) return null;
+    const record = this.repos.get(repoId);
+    if (!record) return null;
+    return { stamp: this.refs.getEntry(stampKey(repoId)), record, defaultBranch: firstBranchesDefault(record.defaultBranch, created) };
+  }
+
+  /** Moves the repo's stamp: inside a write transaction that writes (or removes) its record. */
+  private restamp(id: number): void {
+    this.refs.putSync(stampKey(id), '', ++this.refVersion);
   }
 
   // ---- repos
@@ -292,6 +339,7 @@ export class LmdbStore implements Store {
       };
       this.repos.putSync(id, rec);
       this.repoNames.putSync(nk, id);
+      this.restamp(id);
       return rec;
     });
   }
@@ -320,6 +368,7 @@ export class LmdbStore implements Store {
       if (!rec) throw notFound('repository');
       const next = { ...rec, ...patch, updatedAt: new Date().toISOString() };
       this.repos.putSync(id, next);
+      this.restamp(id);
       return next;
     });
     this.bump(id);
@@ -334,6 +383,9 @@ export class LmdbStore implements Store {
       for (const key of this.members.getKeys(memberRange(id))) this.members.removeSync(key);
       this.repoNames.removeSync(nameKey(rec.org, rec.namespace, rec.slug));
       this.repos.removeSync(id);
+      // the stamp stays (ids are never reused): a first push racing the deletion cannot then
+      // write the record back
+      this.restamp(id);
     });
     this.bump(id);
   }
