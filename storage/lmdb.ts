@@ -12,6 +12,8 @@
  *   repos         repo id -> RepoRecord;  repo_names "org/ns/slug" -> repo id
  *   orgs, keys, meta, usage   msgpack records (meta: the repo id sequence, the store format)
  * Every multi-key change is one write transaction; LMDB makes it durable before it returns.
+ * A write the disk has no room for fails as INSUFFICIENT_STORAGE and changes nothing; no write
+ * promise is ever left to reject unhandled (storage/write-failure.ts).
  */
 import fs from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -20,6 +22,7 @@ import { conflict, notFound } from '../src/core/errors.js';
 import { ChainReader } from '../src/core/pack/chain.js';
 import { encodeRecord, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
 import type { GarbageCollected, KeyRecord, NewObject, NewRepo, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
+import { syncWriteError, unawaited, written } from './write-failure.js';
 
 const EMPTY = Buffer.alloc(0);
 /** lmdb-js takes PutOptions here, though its typings only declare a version number */
@@ -78,7 +81,7 @@ export class LmdbStore implements Store {
   private readonly meta: Database<number, string>;
   private readonly usage: Database<Record<string, number>, string>;
 
-  constructor(dir: string) {
+  constructor(private readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
     this.env = open({ path: dir, maxDbs: 16, compression: false });
     this.objects = this.env.openDB({ name: 'objects', encoding: 'binary', keyEncoding: 'binary' });
@@ -153,15 +156,35 @@ export class LmdbStore implements Store {
   }
 
   putObjectsAsync(objects: Iterable<NewObject>): Promise<void> {
-    // lmdb-js batches the writes of one event turn into one transaction on its writer thread
-    // and commits transactions in order, so the last promise covers them all. A record is
-    // written only if its key is absent when the writer gets to it (MDB_NOOVERWRITE): of two
-    // pushes carrying one object in different deltas the first to commit keeps its entry, so
-    // entries never mix (which could make a delta chain loop).
+    // lmdb-js batches the writes of one event turn into one transaction on its writer thread.
+    // A record is written only if its key is absent when the writer gets to it
+    // (MDB_NOOVERWRITE): of two pushes carrying one object in different deltas the first to
+    // commit keeps its entry, so entries never mix (which could make a delta chain loop). Each
+    // such put has its own promise, and each rejects when the transaction fails: all are
+    // listened to, or a full disk would end the process.
     // (not an async function: the objects are encoded now and not kept while the writer works)
-    let last: Promise<boolean> | undefined;
-    for (const o of objects) last = this.objects.put(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE);
-    return last ? last.then(() => undefined) : Promise.resolve();
+    const puts: Array<Promise<boolean>> = [];
+    for (const o of objects) puts.push(this.objects.put(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE));
+    if (puts.length === 0) return Promise.resolve();
+    this.hearBatch();
+    return written(Promise.all(puts).then(() => undefined), this.dir);
+  }
+
+  private batchHeard = false;
+
+  /**
+   * lmdb-js opens each event turn's transaction with a write of its own, in a setImmediate the
+   * turn's first write queued, and keeps that write's promise to itself: when the transaction
+   * fails, it rejects unhandled. Once it exists it is what `committed` means, so an immediate
+   * queued after ours listens to it.
+   */
+  private hearBatch(): void {
+    if (this.batchHeard) return;
+    this.batchHeard = true;
+    setImmediate(() => {
+      this.batchHeard = false;
+      unawaited(this.env.committed);
+    });
   }
 
   viewPacked(oid: Uint8Array): PackedObject | undefined {
@@ -264,20 +287,28 @@ export class LmdbStore implements Store {
       // pushes one lands, the other is read again (then not first) and leaves the default alone
       const guards: Array<{ key: string; entry: { version?: number } | undefined }> = passing.map((i) => ({ key: keys[i], entry: seen[i] }));
       if (first) guards.push({ key: stampKey(repoId), entry: first.stamp });
+      // the receipt, not these promises, says whether the writes landed; they are listened to
+      // only so that a failed transaction leaves none of them unhandled
       const nest = (n: number): void => {
         if (n === guards.length) return write();
         const { key, entry } = guards[n];
-        if (entry) this.refs.ifVersion(key, entry.version!, () => nest(n + 1));
-        else this.refs.ifNoExists(key, () => nest(n + 1));
+        unawaited(entry ? this.refs.ifVersion(key, entry.version!, () => nest(n + 1)) : this.refs.ifNoExists(key, () => nest(n + 1)));
       };
       nest(0);
-      await this.env.committed;
+      this.hearBatch();
+      // asked now, both mean the transaction just queued into (lmdb-js's `flushed` never
+      // settles for a transaction that failed: only this one's is awaited, and only once it
+      // is known to have committed)
+      const committed = written(this.env.committed, this.dir);
+      const flushed = written(this.env.flushed, this.dir);
+      await committed;
       const landed = this.meta.get(receipt) !== undefined;
       if (landed) {
         // visible from now on: what was read from the repo before no longer holds
         this.bump(repoId);
-        void this.meta.remove(receipt);
-        await this.env.flushed;
+        unawaited(this.meta.remove(receipt));
+        this.hearBatch();
+        await flushed;
         return results;
       }
       if (attempt === 100) throw new Error('gitwell store: ref updates lost 100 races in a row');
@@ -318,8 +349,17 @@ export class LmdbStore implements Store {
     this.generations.set(id, (this.generations.get(id) ?? 0) + 1);
   }
 
+  /** A synchronous write transaction; a full disk fails it as INSUFFICIENT_STORAGE. */
+  private writeSync<T>(fn: () => T): T {
+    try {
+      return this.env.transactionSync(fn);
+    } catch (e) {
+      throw syncWriteError(e, this.dir);
+    }
+  }
+
   createRepo(r: NewRepo): RepoRecord {
-    return this.env.transactionSync(() => {
+    return this.writeSync(() => {
       const nk = nameKey(r.org, r.namespace, r.slug);
       if (this.repoNames.get(nk) !== undefined) throw conflict('repository already exists', { repo: nk });
       const id = (this.meta.get('repo_seq') ?? 0) + 1;
@@ -363,7 +403,7 @@ export class LmdbStore implements Store {
   }
 
   updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>): RepoRecord {
-    const updated = this.env.transactionSync(() => {
+    const updated = this.writeSync(() => {
       const rec = this.repos.get(id);
       if (!rec) throw notFound('repository');
       const next = { ...rec, ...patch, updatedAt: new Date().toISOString() };
@@ -376,7 +416,7 @@ export class LmdbStore implements Store {
   }
 
   deleteRepo(id: number): void {
-    this.env.transactionSync(() => {
+    this.writeSync(() => {
       const rec = this.repos.get(id);
       if (!rec) return;
       for (const { key } of this.refs.getRange({ start: `${id}:`, end: `${id};` })) this.refs.removeSync(key);
@@ -435,7 +475,7 @@ export class LmdbStore implements Store {
   /** Removes keys in transactions of a bounded size (one huge transaction holds every page). */
   private removeInBatches(db: Database<Buffer, Buffer>, keys: Buffer[]): void {
     for (let i = 0; i < keys.length; i += 10_000) {
-      this.env.transactionSync(() => {
+      this.writeSync(() => {
         for (const k of keys.slice(i, i + 10_000)) db.removeSync(k);
       });
     }
@@ -448,7 +488,7 @@ export class LmdbStore implements Store {
   }
 
   addUsage(key: string, delta: Record<string, number>): void {
-    this.env.transactionSync(() => {
+    this.writeSync(() => {
       const cur = { ...(this.usage.get(key) ?? {}) };
       for (const [k, v] of Object.entries(delta)) cur[k] = (cur[k] ?? 0) + v;
       this.usage.putSync(key, cur);
@@ -458,7 +498,7 @@ export class LmdbStore implements Store {
   // ---- orgs and keys
 
   ensureOrg(name: string): OrgRecord {
-    return this.env.transactionSync(() => {
+    return this.writeSync(() => {
       const existing = this.orgs.get(name);
       if (existing) return existing;
       const rec = { name, createdAt: new Date().toISOString() };
@@ -472,7 +512,7 @@ export class LmdbStore implements Store {
   }
 
   putKey(key: KeyRecord): void {
-    this.keys.putSync(key.id, key);
+    this.writeSync(() => this.keys.putSync(key.id, key));
   }
 
   getKey(id: string): KeyRecord | undefined {

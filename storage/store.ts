@@ -90,6 +90,10 @@ export interface RefUpdate {
 
 export type RefUpdateResult = { name: string; ok: true; previous: string | null } | { name: string; ok: false; current: string | null; reason: string };
 
+/**
+ * Every write fails with GitwellError INSUFFICIENT_STORAGE when the disk has no room for it,
+ * and then changes nothing (a transaction commits whole or not at all).
+ */
 export interface Store {
   // objects
   hasObject(oid: Uint8Array): boolean;

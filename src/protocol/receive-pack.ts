@@ -8,6 +8,8 @@
  * Order of work: ref names are checked, the pack is decoded and every object validated, the
  * new history is walked to prove it is connected, then all ref updates commit in one LMDB
  * transaction with the new objects' membership. A failure anywhere before that moves nothing.
+ * A failure the client should hear about (a full disk included) is said in the protocol: an
+ * `unpack <reason>` or `ng <ref> <reason>` line, and `error: …` on the progress channel.
  */
 import { GitwellError } from '../core/errors.js';
 import { checkPushRefName } from '../core/refname.js';
@@ -16,9 +18,10 @@ import { OidIndex } from '../core/oid-index.js';
 import { CommitGraph, commitInfo, type CommitInfo } from './commit-graph.js';
 import { commitCache } from '../services/commit-cache.js';
 import { walkObjectsAsync } from '../core/walk.js';
-import type { RefUpdate, RepoRecord, Store } from '../../storage/index.js';
+import type { RefUpdate, RefUpdateResult, RepoRecord, Store } from '../../storage/index.js';
 import { ingestPack } from '../services/ingest.js';
 import type { FileSource } from '../services/spool.js';
+import type { PackSource } from '../core/pack/indexer.js';
 import { FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
 
 interface Command {
@@ -30,7 +33,7 @@ interface Command {
 
 const MAX_COMMAND_BYTES = 16 * 1024 * 1024;
 
-function readCommands(src: FileSource): { commands: Command[]; caps: Set<string>; pushOptions: string[]; packAt: number } {
+function readCommands(src: PackSource): { commands: Command[]; caps: Set<string>; pushOptions: string[]; packAt: number } {
   const head = src.read(0, Math.min(src.size, 64 * 1024), Math.min(src.size, MAX_COMMAND_BYTES));
   const r = new PktReader(head.subarray(0, Math.min(head.length, MAX_COMMAND_BYTES)));
   const commands: Command[] = [];
@@ -73,6 +76,30 @@ function report(caps: Set<string>, unpack: string, commands: Command[], progress
   return Buffer.concat(out);
 }
 
+/** What the client is told of an error it did not cause: a GitwellError's message, else nothing of it. */
+function reasonOf(e: unknown, doing: string): string {
+  if (e instanceof GitwellError) return e.message.replace(/\n/g, ' ');
+  console.error(`gitwell: unexpected error while ${doing}:`, e);
+  return `internal error while ${doing}`;
+}
+
+/**
+ * The report for a push whose body could not even be kept (the temp dir is full): every
+ * command refused, `reason` on the unpack line. Read from the body's first bytes; null when
+ * they do not hold the whole command list.
+ */
+export function refusePush(head: Buffer, reason: string): Buffer | null {
+  let parsed: ReturnType<typeof readCommands>;
+  try {
+    parsed = readCommands({ size: head.length, read: (offset, min, want = min) => head.subarray(offset, offset + Math.max(min, want)) });
+  } catch {
+    return null;
+  }
+  if (parsed.commands.length === 0) return null;
+  for (const c of parsed.commands) c.error = 'unpacker error';
+  return report(parsed.caps, reason, parsed.commands, [`error: ${reason}\n`]);
+}
+
 export async function receivePack(store: Store, repo: RepoRecord, body: FileSource): Promise<Buffer> {
   const { commands, caps, packAt } = readCommands(body);
   const progress: string[] = [];
@@ -103,10 +130,10 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
       packSizes = r.objectSizes;
       progress.push(`Resolved ${r.objects} objects (${r.deltas} deltas${r.thin ? `, ${r.thin} thin bases` : ''}).\n`);
     } catch (e) {
-      // whatever went wrong, the client gets an unpack error in the protocol, not a bare 500
-      if (!(e instanceof GitwellError)) console.error('gitwell: unexpected error while unpacking a push:', e);
-      const why = e instanceof GitwellError ? e.message.replace(/\n/g, ' ') : 'internal error while unpacking';
+      // whatever went wrong (a full disk too), the client gets an unpack error in the protocol, not a bare 500
+      const why = reasonOf(e, 'unpacking');
       for (const c of commands) c.error ??= 'unpacker error';
+      progress.push(`error: ${why}\n`);
       return report(caps, why, commands, progress);
     }
   }
@@ -180,7 +207,16 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
     next: c.next === ZERO_OID ? null : c.next,
   }));
   if (updates.length > 0) {
-    const results = await store.updateRefs(repo.id, updates, reached, atomic);
+    let results: RefUpdateResult[];
+    try {
+      results = await store.updateRefs(repo.id, updates, reached, atomic);
+    } catch (e) {
+      // nothing moved (a full disk fails the whole transaction): each ref says why
+      const why = reasonOf(e, 'updating refs');
+      for (const c of todo) c.error = why;
+      progress.push(`error: ${why}\n`);
+      return report(caps, 'ok', commands, progress);
+    }
     results.forEach((r, i) => {
       if (!r.ok) todo[i].error = r.reason === 'atomic push failed' ? r.reason : `failed to update ref: it is now ${r.current ?? 'absent'} (fetch first)`;
     });
