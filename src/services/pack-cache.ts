@@ -306,7 +306,8 @@ export class PackCache {
     return {
       path: tmp,
       write: (chunk) => {
-        fs.writeSync(fd, chunk);
+        // a write may take part of the chunk (a disk filling up): readers count on all of it
+        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off, chunk.length - off);
       },
       commit: () => {
         // on disk before it has its name: a power cut must not leave a short pack to serve
