@@ -79,6 +79,10 @@ async function main(argv: string[]): Promise<void> {
   const json = flags.json === true;
 
   if (cmd === 'serve') {
+    // Node ends the process on an unhandled rejection. Every write's failure (a full disk) is
+    // answered where it happens; one that slips through is a bug to log, not a reason to stop
+    // serving every other client
+    process.on('unhandledRejection', (e) => console.error('gitwell: unhandled rejection (still serving):', e));
     const server = await startServer(config);
     if (json) console.log(JSON.stringify({ url: server.url, port: server.port }));
     else console.log(`gitwell listening on ${server.url} (data: ${config.dataDir})`);

@@ -27,6 +27,8 @@ export const ConfigSchema = z.object({
   commitMaxFileBytes: z.coerce.number().int().positive(),
   /** REST /v1: largest blob returned as JSON without a Range (raw has no cap) */
   blobMaxBytes: z.coerce.number().int().positive(),
+  /** REST /v1 raw, blob, tree: max-age (seconds) of a URL naming a branch or tag (a full sha is immutable) */
+  branchMaxAge: z.coerce.number().int().min(0),
   /** REST /v1: most entries in a recursive tree listing before `truncated` */
   treeRecursiveLimit: z.coerce.number().int().positive(),
   /** REST /v1 rate limits (token buckets): per API key, and per IP for anonymous reads */
@@ -58,6 +60,7 @@ export function loadConfig(flags: Partial<Record<keyof Config, string | number |
     commitMaxFiles: pick('commitMaxFiles', 'GITWELL_COMMIT_MAX_FILES', 1000),
     commitMaxFileBytes: pick('commitMaxFileBytes', 'GITWELL_COMMIT_MAX_FILE_BYTES', 10 * 1024 ** 2),
     blobMaxBytes: pick('blobMaxBytes', 'GITWELL_BLOB_MAX_BYTES', 50 * 1024 ** 2),
+    branchMaxAge: pick('branchMaxAge', 'GITWELL_BRANCH_MAX_AGE', 60),
     treeRecursiveLimit: pick('treeRecursiveLimit', 'GITWELL_TREE_RECURSIVE_LIMIT', 10_000),
     rateLimitPerMinute: pick('rateLimitPerMinute', 'GITWELL_RATE_LIMIT_PER_MINUTE', 600),
     rateLimitPerHour: pick('rateLimitPerHour', 'GITWELL_RATE_LIMIT_PER_HOUR', 15_000),

@@ -6,17 +6,23 @@
  *                 resolved on read by core/pack/chain.ts). Written once, never replaced, so
  *                 delta chains only point back.
  *   repo_objects  u32 repo id + oid -> empty (membership)
- *   refs          "<repo id>:<ref name>" -> hex oid (":" cannot appear in a ref name)
+ *   refs          "<repo id>:<ref name>" -> hex oid (":" cannot appear in a ref name), versioned;
+ *                 and "stamp:<repo id>" -> "", whose version moves whenever the repo record is
+ *                 written or the repo's first branches are created (see firstBranches)
  *   repos         repo id -> RepoRecord;  repo_names "org/ns/slug" -> repo id
  *   orgs, keys, meta, usage   msgpack records (meta: the repo id sequence, the store format)
  * Every multi-key change is one write transaction; LMDB makes it durable before it returns.
+ * A write the disk has no room for fails as INSUFFICIENT_STORAGE and changes nothing; no write
+ * promise is ever left to reject unhandled (storage/write-failure.ts).
  */
 import fs from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
+import { firstBranchesDefault } from '../src/core/default-branch.js';
 import { conflict, notFound } from '../src/core/errors.js';
 import { ChainReader } from '../src/core/pack/chain.js';
 import { encodeRecord, RecordSlabs, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
 import type { GarbageCollected, KeyRecord, NewObject, NewRepo, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
+import { syncWriteError, unawaited, written } from './write-failure.js';
 
 const EMPTY = Buffer.alloc(0);
 const ignore = () => undefined;
@@ -57,6 +63,18 @@ const oidKey = (oid: Uint8Array) => Buffer.from(oid.buffer, oid.byteOffset, 20);
 const asBuffer = (v: Uint8Array | undefined): Buffer | undefined => (v === undefined || Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 
 const refKey = (repoId: number, name: string) => `${repoId}:${name}`;
+/** Sorts after every "<digits>:" key, so no repo's ref range ever holds it. */
+const stampKey = (repoId: number) => `stamp:${repoId}`;
+const HEADS = 'refs/heads/';
+
+/** What a ref update that creates a repo's first branches writes besides the refs. */
+interface FirstBranches {
+  /** the stamp as read: the write lands only if it is still so */
+  stamp: { version?: number } | undefined;
+  record: RepoRecord;
+  /** the new default branch, or null when the configured one is among those created */
+  defaultBranch: string | null;
+}
 const nameKey = (org: string, ns: string | null, slug: string) => `${org}/${ns ?? ''}/${slug}`;
 
 export class LmdbStore implements Store {
@@ -71,7 +89,7 @@ export class LmdbStore implements Store {
   private readonly meta: Database<number, string>;
   private readonly usage: Database<Record<string, number>, string>;
 
-  constructor(dir: string) {
+  constructor(private readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
     this.env = open({ path: dir, maxDbs: 16, compression: false, mapSize: MAP_BYTES });
     this.objects = this.env.openDB({ name: 'objects', encoding: 'binary', keyEncoding: 'binary' });
@@ -146,15 +164,35 @@ export class LmdbStore implements Store {
   }
 
   putObjectsAsync(objects: Iterable<NewObject>): Promise<void> {
-    // lmdb-js batches the writes of one event turn into one transaction on its writer thread
-    // and commits transactions in order, so the last promise covers them all. A record is
-    // written only if its key is absent when the writer gets to it (MDB_NOOVERWRITE): of two
-    // pushes carrying one object in different deltas the first to commit keeps its entry, so
-    // entries never mix (which could make a delta chain loop).
+    // lmdb-js batches the writes of one event turn into one transaction on its writer thread.
+    // A record is written only if its key is absent when the writer gets to it
+    // (MDB_NOOVERWRITE): of two pushes carrying one object in different deltas the first to
+    // commit keeps its entry, so entries never mix (which could make a delta chain loop). Each
+    // such put has its own promise, and each rejects when the transaction fails: all are
+    // listened to, or a full disk would end the process.
     // (not an async function: the objects are encoded now and not kept while the writer works)
-    let last: Promise<boolean> | undefined;
-    for (const o of objects) last = this.objects.put(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE);
-    return last ? last.then(() => undefined) : Promise.resolve();
+    const puts: Array<Promise<boolean>> = [];
+    for (const o of objects) puts.push(this.objects.put(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE));
+    if (puts.length === 0) return Promise.resolve();
+    this.hearBatch();
+    return written(Promise.all(puts).then(() => undefined), this.dir);
+  }
+
+  private batchHeard = false;
+
+  /**
+   * lmdb-js opens each event turn's transaction with a write of its own, in a setImmediate the
+   * turn's first write queued, and keeps that write's promise to itself: when the transaction
+   * fails, it rejects unhandled. Once it exists it is what `committed` means, so an immediate
+   * queued after ours listens to it.
+   */
+  private hearBatch(): void {
+    if (this.batchHeard) return;
+    this.batchHeard = true;
+    setImmediate(() => {
+      this.batchHeard = false;
+      unawaited(this.env.committed);
+    });
   }
 
   putObjectAsync(o: NewObject): Promise<void> {
@@ -239,6 +277,7 @@ export class LmdbStore implements Store {
       }
       const passing = updates.flatMap((_, i) => (results[i].ok ? [i] : []));
       if (passing.length === 0) return results;
+      const first = this.firstBranches(repoId, updates, passing, seen);
 
       // removed once read; a crash in between leaves one tiny key behind, which no other
       // process may clean up (it cannot tell a dead writer's receipt from a live one's)
@@ -257,26 +296,65 @@ export class LmdbStore implements Store {
           else this.refs.put(keys[i], next, ++this.refVersion);
         }
         for (const k of memberKeys) this.members.put(k, EMPTY);
+        if (first) {
+          this.refs.put(stampKey(repoId), '', ++this.refVersion);
+          if (first.defaultBranch !== null) {
+            this.repos.put(repoId, { ...first.record, defaultBranch: first.defaultBranch, updatedAt: new Date().toISOString() });
+          }
+        }
       };
+      // each passing ref as read, and with the first branches the stamp: of two racing first
+      // pushes one lands, the other is read again (then not first) and leaves the default alone
+      const guards: Array<{ key: string; entry: { version?: number } | undefined }> = passing.map((i) => ({ key: keys[i], entry: seen[i] }));
+      if (first) guards.push({ key: stampKey(repoId), entry: first.stamp });
+      // the receipt, not these promises, says whether the writes landed; they are listened to
+      // only so that a failed transaction leaves none of them unhandled
       const nest = (n: number): void => {
-        if (n === passing.length) return write();
-        const i = passing[n];
-        const entry = seen[i];
-        if (entry) this.refs.ifVersion(keys[i], entry.version!, () => nest(n + 1));
-        else this.refs.ifNoExists(keys[i], () => nest(n + 1));
+        if (n === guards.length) return write();
+        const { key, entry } = guards[n];
+        unawaited(entry ? this.refs.ifVersion(key, entry.version!, () => nest(n + 1)) : this.refs.ifNoExists(key, () => nest(n + 1)));
       };
       nest(0);
-      await this.env.committed;
+      this.hearBatch();
+      // asked now, both mean the transaction just queued into (lmdb-js's `flushed` never
+      // settles for a transaction that failed: only this one's is awaited, and only once it
+      // is known to have committed)
+      const committed = written(this.env.committed, this.dir);
+      const flushed = written(this.env.flushed, this.dir);
+      await committed;
       const landed = this.meta.get(receipt) !== undefined;
       if (landed) {
         // visible from now on: what was read from the repo before no longer holds
         this.bump(repoId);
-        void this.meta.remove(receipt);
-        await this.env.flushed;
+        unawaited(this.meta.remove(receipt));
+        this.hearBatch();
+        await flushed;
         return results;
       }
       if (attempt === 100) throw new Error('gitwell store: ref updates lost 100 races in a row');
     }
+  }
+
+  /**
+   * When `passing` creates branches in a repo that has none, the repo's default branch may
+   * change (core/default-branch.ts); it is written with the refs, under the condition that the
+   * repo's stamp is as read here. Every such write moves the stamp, and so does every write of
+   * the record (updateRepo), so the record written cannot undo a change made meanwhile, and of
+   * racing first pushes only the first to land decides the default.
+   */
+  private firstBranches(repoId: number, updates: RefUpdate[], passing: number[], seen: Array<{ version?: number } | undefined>): FirstBranches | null {
+    const created = passing.filter((i) => !seen[i] && updates[i].next !== null && updates[i].name.startsWith(HEADS)).map((i) => updates[i].name.slice(HEADS.length));
+    if (created.length === 0) return null;
+    // "0" follows "/": the range is every ref under refs/heads/
+    for (const _ of this.refs.getKeys({ start: refKey(repoId, HEADS), end: refKey(repoId, 'refs/heads0'), limit: 1 })) return null;
+    const record = this.repos.get(repoId);
+    if (!record) return null;
+    return { stamp: this.refs.getEntry(stampKey(repoId)), record, defaultBranch: firstBranchesDefault(record.defaultBranch, created) };
+  }
+
+  /** Moves the repo's stamp: inside a write transaction that writes (or removes) its record. */
+  private restamp(id: number): void {
+    this.refs.putSync(stampKey(id), '', ++this.refVersion);
   }
 
   // ---- repos
@@ -291,8 +369,17 @@ export class LmdbStore implements Store {
     this.generations.set(id, (this.generations.get(id) ?? 0) + 1);
   }
 
+  /** A synchronous write transaction; a full disk fails it as INSUFFICIENT_STORAGE. */
+  private writeSync<T>(fn: () => T): T {
+    try {
+      return this.env.transactionSync(fn);
+    } catch (e) {
+      throw syncWriteError(e, this.dir);
+    }
+  }
+
   createRepo(r: NewRepo): RepoRecord {
-    return this.env.transactionSync(() => {
+    return this.writeSync(() => {
       const nk = nameKey(r.org, r.namespace, r.slug);
       if (this.repoNames.get(nk) !== undefined) throw conflict('repository already exists', { repo: nk });
       const id = (this.meta.get('repo_seq') ?? 0) + 1;
@@ -312,6 +399,7 @@ export class LmdbStore implements Store {
       };
       this.repos.putSync(id, rec);
       this.repoNames.putSync(nk, id);
+      this.restamp(id);
       return rec;
     });
   }
@@ -335,11 +423,12 @@ export class LmdbStore implements Store {
   }
 
   updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>): RepoRecord {
-    const updated = this.env.transactionSync(() => {
+    const updated = this.writeSync(() => {
       const rec = this.repos.get(id);
       if (!rec) throw notFound('repository');
       const next = { ...rec, ...patch, updatedAt: new Date().toISOString() };
       this.repos.putSync(id, next);
+      this.restamp(id);
       return next;
     });
     this.bump(id);
@@ -347,13 +436,16 @@ export class LmdbStore implements Store {
   }
 
   deleteRepo(id: number): void {
-    this.env.transactionSync(() => {
+    this.writeSync(() => {
       const rec = this.repos.get(id);
       if (!rec) return;
       for (const { key } of this.refs.getRange({ start: `${id}:`, end: `${id};` })) this.refs.removeSync(key);
       for (const key of this.members.getKeys(memberRange(id))) this.members.removeSync(key);
       this.repoNames.removeSync(nameKey(rec.org, rec.namespace, rec.slug));
       this.repos.removeSync(id);
+      // the stamp stays (ids are never reused): a first push racing the deletion cannot then
+      // write the record back
+      this.restamp(id);
     });
     this.bump(id);
   }
@@ -403,7 +495,7 @@ export class LmdbStore implements Store {
   /** Removes keys in transactions of a bounded size (one huge transaction holds every page). */
   private removeInBatches(db: Database<Buffer, Buffer>, keys: Buffer[]): void {
     for (let i = 0; i < keys.length; i += 10_000) {
-      this.env.transactionSync(() => {
+      this.writeSync(() => {
         for (const k of keys.slice(i, i + 10_000)) db.removeSync(k);
       });
     }
@@ -416,7 +508,7 @@ export class LmdbStore implements Store {
   }
 
   addUsage(key: string, delta: Record<string, number>): void {
-    this.env.transactionSync(() => {
+    this.writeSync(() => {
       const cur = { ...(this.usage.get(key) ?? {}) };
       for (const [k, v] of Object.entries(delta)) cur[k] = (cur[k] ?? 0) + v;
       this.usage.putSync(key, cur);
@@ -426,7 +518,7 @@ export class LmdbStore implements Store {
   // ---- orgs and keys
 
   ensureOrg(name: string): OrgRecord {
-    return this.env.transactionSync(() => {
+    return this.writeSync(() => {
       const existing = this.orgs.get(name);
       if (existing) return existing;
       const rec = { name, createdAt: new Date().toISOString() };
@@ -440,7 +532,7 @@ export class LmdbStore implements Store {
   }
 
   putKey(key: KeyRecord): void {
-    this.keys.putSync(key.id, key);
+    this.writeSync(() => this.keys.putSync(key.id, key));
   }
 
   getKey(id: string): KeyRecord | undefined {

@@ -90,6 +90,10 @@ export interface RefUpdate {
 
 export type RefUpdateResult = { name: string; ok: true; previous: string | null } | { name: string; ok: false; current: string | null; reason: string };
 
+/**
+ * Every write fails with GitwellError INSUFFICIENT_STORAGE when the disk has no room for it,
+ * and then changes nothing (a transaction commits whole or not at all).
+ */
 export interface Store {
   // objects
   hasObject(oid: Uint8Array): boolean;
@@ -137,6 +141,9 @@ export interface Store {
    * resolving once it is durable. atomic: all updates succeed or none is applied (and no
    * membership is added). Not atomic: each update is checked on its own; membership is added
    * if any succeeded. `objects` are stored in the same transaction, only if it applies anything.
+   * When the updates create the first branches of a repo that had none, and its default branch
+   * is not among them, the default becomes one of them (core/default-branch.ts), in the same
+   * transaction: racing writers cannot leave HEAD naming a branch that does not exist.
    */
   updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects?: Iterable<NewObject>): Promise<RefUpdateResult[]>;
 

@@ -1,12 +1,14 @@
 // PackCache.share (src/services/pack-cache.ts) on a real temp dir, with pack bytes the test
 // hands out one chunk at a time: readers that join a fill all get every byte from the first;
 // a fill whose last reader leaves early is abandoned, with no file left and nothing cached;
-// a fill that fails reaches every reader as an error, never as a short pack.
+// a fill that fails reaches every reader as an error, never as a short pack; on a full disk
+// (a real tmpfs) a fill fails as INSUFFICIENT_STORAGE and the cache packs uncached for a while.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PackCache } from '../src/services/pack-cache.js';
+import { mountTmpfs, type Tmpfs } from './helpers/tmpfs.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -137,5 +139,47 @@ describe('PackCache.share', () => {
     const r = (await cache.share('small', async () => ({ count: 1, bytes: tiny(), keep: false })))!;
     expect((await readAll(r.chunks)).toString()).toBe('PACK');
     expect(cache.open('small')).toBeNull();
+  });
+});
+
+const probe = mountTmpfs(1);
+const cannot = typeof probe === 'string' ? probe : null;
+if (typeof probe !== 'string') probe.unmount();
+if (cannot) console.warn(`pack-cache: full-disk cases skipped: ${cannot}`);
+
+describe.skipIf(cannot !== null)('PackCache on a full disk (a 1 MiB tmpfs)', () => {
+  let disk: Tmpfs;
+  afterEach(() => disk?.unmount());
+  async function* tiny() {
+    yield Buffer.from('PACK');
+  }
+
+  it('a fill the disk has no room for fails its readers with INSUFFICIENT_STORAGE, leaves no file, and pauses filling', async () => {
+    disk = mountTmpfs(1) as Tmpfs;
+    const cache = new PackCache(disk.dir, 1 << 30, 0);
+    const src = gatedPack(10, 40); // 2.5 MiB
+    const a = (await cache.share('big', async () => ({ count: 10, bytes: src.bytes, keep: true })))!;
+    const pump = setInterval(() => src.release(), 1);
+    try {
+      await expect(readAll(a.chunks)).rejects.toMatchObject({ code: 'INSUFFICIENT_STORAGE', details: { cause: 'ENOSPC' } });
+    } finally {
+      clearInterval(pump);
+    }
+    await until(() => fs.readdirSync(disk.dir).length === 0);
+    // the next clone is packed for its own client, nothing written
+    let made = 0;
+    const b = (await cache.share('big', async () => (made++, { count: 1, bytes: tiny(), keep: true })))!;
+    expect(made).toBe(1);
+    expect((await readAll(b.chunks)).toString()).toBe('PACK');
+    expect(fs.readdirSync(disk.dir)).toEqual([]);
+  });
+
+  it('with less free than the store should keep, no fill starts', async () => {
+    disk = mountTmpfs(1) as Tmpfs;
+    const cache = new PackCache(disk.dir, 1 << 30); // wants 64 MiB free
+    const r = (await cache.share('k', async () => ({ count: 1, bytes: tiny(), keep: true })))!;
+    expect((await readAll(r.chunks)).toString()).toBe('PACK');
+    expect(fs.readdirSync(disk.dir)).toEqual([]);
+    expect(cache.open('k')).toBeNull();
   });
 });

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNPROCESSABLE'
   | 'TIMEOUT'
+  | 'INSUFFICIENT_STORAGE'
   | 'INTERNAL_ERROR';
 
 export class GitwellError extends Error {
@@ -40,3 +41,12 @@ export const conflict = (message: string, details?: Record<string, unknown>) =>
   new GitwellError('CONFLICT', message, details);
 export const unprocessable = (message: string, details?: Record<string, unknown>) =>
   new GitwellError('UNPROCESSABLE', message, details);
+/** A write the disk (or its quota) had no room for; nothing it would have changed was changed. */
+export const insufficientStorage = (message: string, details?: Record<string, unknown>) =>
+  new GitwellError('INSUFFICIENT_STORAGE', message, details);
+
+/** `ENOSPC` or `EDQUOT` when `e` is a Node system error (fs) saying a disk is full, else null. */
+export function diskFullCode(e: unknown): 'ENOSPC' | 'EDQUOT' | null {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return code === 'ENOSPC' || code === 'EDQUOT' ? code : null;
+}

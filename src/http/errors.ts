@@ -3,8 +3,8 @@
  * two API dialects. Anything that is not a GitwellError is an internal error and says nothing
  * about itself (no message, no stack) to the client.
  */
-import { GitwellError, type ErrorCode } from '../core/errors.js';
-import { BodyTooLarge } from './uws.js';
+import { diskFullCode, GitwellError, insufficientStorage, type ErrorCode } from '../core/errors.js';
+import { BodyTooLarge, SpoolFailed } from './uws.js';
 
 export const STATUS: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
@@ -17,12 +17,16 @@ export const STATUS: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNPROCESSABLE: 422,
   TIMEOUT: 504,
+  INSUFFICIENT_STORAGE: 507,
   INTERNAL_ERROR: 500,
 };
 
 export function toGitwellError(e: unknown): GitwellError {
   if (e instanceof GitwellError) return e;
   if (e instanceof BodyTooLarge) return new GitwellError('PAYLOAD_TOO_LARGE', e.message, { limit: e.limit });
+  // a temp file (a spooled body) the disk had no room for
+  const full = diskFullCode(e instanceof SpoolFailed ? e.cause : e);
+  if (full) return insufficientStorage(`the server's storage is full (${full}): the request could not be kept`, { cause: full });
   // the operator sees what went wrong; the client only that something did
   console.error('gitwell: internal error:', e);
   return new GitwellError('INTERNAL_ERROR', 'internal error');

@@ -78,14 +78,25 @@ export interface FastRequest {
 export type FastHandler = (req: FastRequest) => HttpReply | null;
 
 const MEMORY_LIMIT = 1024 * 1024;
+/** Bytes of a spooled body also kept in memory (see RequestBody.head). */
+const HEAD_BYTES = 64 * 1024;
 const WRITE_STALL_MS = 120_000;
 /** a streamed reply lets the event loop run after this many bytes */
 const YIELD_BYTES = 256 * 1024;
 
-/** Collects the request body as it arrives; past MEMORY_LIMIT it goes to a temp file. */
+/**
+ * Collects the request body as it arrives; past MEMORY_LIMIT it goes to a temp file. When the
+ * temp file cannot be written (a full disk), the rest of the body is read and dropped, and the
+ * consumer gets SpoolFailed.
+ */
 export class RequestBody {
   private chunks: Buffer[] = [];
   private spool: Spool | null = null;
+  /**
+   * The body's first bytes, kept when it is spooled: a consumer whose spool failed can still
+   * answer in the body's own protocol (a push's command list comes first).
+   */
+  private head: Buffer | null = null;
   size = 0;
   private finished = false;
   private failed: Error | null = null;
@@ -102,17 +113,42 @@ export class RequestBody {
     if (this.size > this.maxBytes) {
       this.tooLarge = true;
       this.chunks = [];
+    } else if (this.failed) {
+      // the spool failed: the rest is read (the client is still sending) and dropped
     } else if (this.spool) {
-      this.spool.write(new Uint8Array(chunk));
+      this.toSpool(new Uint8Array(chunk));
     } else {
       this.chunks.push(Buffer.from(chunk.slice(0)));
-      if (this.size > MEMORY_LIMIT) {
-        this.spool = new Spool();
-        for (const c of this.chunks) this.spool.write(c);
-        this.chunks = [];
-      }
+      if (this.size > MEMORY_LIMIT) this.startSpool();
     }
     if (last) this.settle();
+  }
+
+  /** Moves what is in memory to a new temp file. */
+  private startSpool(): void {
+    this.head = Buffer.concat(this.chunks, Math.min(HEAD_BYTES, this.size));
+    const chunks = this.chunks;
+    this.chunks = [];
+    try {
+      this.spool = new Spool();
+      for (const c of chunks) this.spool.write(c);
+    } catch (e) {
+      this.spoolFailed(e);
+    }
+  }
+
+  private toSpool(chunk: Uint8Array): void {
+    try {
+      this.spool!.write(chunk);
+    } catch (e) {
+      this.spoolFailed(e);
+    }
+  }
+
+  private spoolFailed(cause: unknown): void {
+    this.failed = new SpoolFailed(cause, this.head ?? Buffer.alloc(0));
+    this.spool?.dispose();
+    this.spool = null;
   }
 
   abort(): void {
@@ -145,12 +181,9 @@ export class RequestBody {
     this.maxBytes = Math.min(this.maxBytes, limit);
     await this.complete();
     if (this.tooLarge || this.size > limit) throw new BodyTooLarge(limit);
-    if (!this.spool) {
-      this.spool = new Spool();
-      for (const c of this.chunks) this.spool.write(c);
-      this.chunks = [];
-    }
-    return this.spool;
+    if (!this.spool) this.startSpool();
+    if (this.failed) throw this.failed;
+    return this.spool!;
   }
 
   dispose(): void {
@@ -165,11 +198,22 @@ export class BodyTooLarge extends Error {
   }
 }
 
+/** The body could not be written to its temp file (`cause`: the fs error); `head`: its first bytes. */
+export class SpoolFailed extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly head: Buffer,
+  ) {
+    super('the request body could not be written to a temp file');
+  }
+}
+
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK', 201: 'Created', 204: 'No Content', 206: 'Partial Content', 304: 'Not Modified',
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
   409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable',
   422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  507: 'Insufficient Storage',
 };
 
 const STATUS_LINE = new Map(Object.entries(STATUS_TEXT).map(([code, text]) => [Number(code), Buffer.from(`${code} ${text}`)]));

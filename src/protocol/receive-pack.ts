@@ -8,6 +8,8 @@
  * Order of work: ref names are checked, the pack is decoded and every object validated, the
  * new history is walked to prove it is connected, then all ref updates commit in one LMDB
  * transaction with the new objects' membership. A failure anywhere before that moves nothing.
+ * A failure the client should hear about (a full disk included) is said in the protocol: an
+ * `unpack <reason>` or `ng <ref> <reason>` line, and `error: …` on the progress channel.
  */
 import { GitwellError } from '../core/errors.js';
 import { checkPushRefName } from '../core/refname.js';
@@ -16,9 +18,10 @@ import { OidIndex } from '../core/oid-index.js';
 import { CommitGraph, commitInfo, type CommitInfo } from './commit-graph.js';
 import { commitCache } from '../services/commit-cache.js';
 import { walkObjectsAsync } from '../core/walk.js';
-import type { RefUpdate, RepoRecord, Store } from '../../storage/index.js';
+import type { RefUpdate, RefUpdateResult, RepoRecord, Store } from '../../storage/index.js';
 import { ingestPack } from '../services/ingest.js';
 import type { FileSource } from '../services/spool.js';
+import type { PackSource } from '../core/pack/indexer.js';
 import { FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
 import type { Gate } from '../core/gate.js';
 import { Slicer } from '../core/slice.js';
@@ -37,7 +40,7 @@ const MAX_COMMAND_BYTES = 16 * 1024 * 1024;
 interface Commands { commands: Command[]; caps: Set<string>; pushOptions: string[]; packAt: number }
 
 /** The command list is read from the first 64 KiB, or, when it is longer, from up to 16 MiB. */
-function readCommands(src: FileSource): Commands {
+function readCommands(src: PackSource): Commands {
   const first = Math.min(src.size, 64 * 1024);
   try {
     return parseCommands(src.read(0, first).subarray(0, first));
@@ -90,6 +93,30 @@ function report(caps: Set<string>, unpack: string, commands: Command[], progress
   return Buffer.concat(out);
 }
 
+/** What the client is told of an error it did not cause: a GitwellError's message, else nothing of it. */
+function reasonOf(e: unknown, doing: string): string {
+  if (e instanceof GitwellError) return e.message.replace(/\n/g, ' ');
+  console.error(`gitwell: unexpected error while ${doing}:`, e);
+  return `internal error while ${doing}`;
+}
+
+/**
+ * The report for a push whose body could not even be kept (the temp dir is full): every
+ * command refused, `reason` on the unpack line. Read from the body's first bytes; null when
+ * they do not hold the whole command list.
+ */
+export function refusePush(head: Buffer, reason: string): Buffer | null {
+  let parsed: ReturnType<typeof readCommands>;
+  try {
+    parsed = readCommands({ size: head.length, read: (offset, min, want = min) => head.subarray(offset, offset + Math.max(min, want)) });
+  } catch {
+    return null;
+  }
+  if (parsed.commands.length === 0) return null;
+  for (const c of parsed.commands) c.error = 'unpacker error';
+  return report(parsed.caps, reason, parsed.commands, [`error: ${reason}\n`]);
+}
+
 export interface ReceiveOptions {
   /** Pushes whose pack has at least `bytes` run through `gate`: large ingests, a few at a time. */
   large?: { bytes: number; gate: Gate };
@@ -136,10 +163,10 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
       packSizes = r.objectSizes;
       progress.push(`Resolved ${r.objects} objects (${r.deltas} deltas${r.thin ? `, ${r.thin} thin bases` : ''}).\n`);
     } catch (e) {
-      // whatever went wrong, the client gets an unpack error in the protocol, not a bare 500
-      if (!(e instanceof GitwellError)) console.error('gitwell: unexpected error while unpacking a push:', e);
-      const why = e instanceof GitwellError ? e.message.replace(/\n/g, ' ') : 'internal error while unpacking';
+      // whatever went wrong (a full disk too), the client gets an unpack error in the protocol, not a bare 500
+      const why = reasonOf(e, 'unpacking');
       for (const c of commands) c.error ??= 'unpacker error';
+      progress.push(`error: ${why}\n`);
       return report(caps, why, commands, progress);
     }
   }
@@ -213,7 +240,16 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
     next: c.next === ZERO_OID ? null : c.next,
   }));
   if (updates.length > 0) {
-    const results = await store.updateRefs(repo.id, updates, reached, atomic);
+    let results: RefUpdateResult[];
+    try {
+      results = await store.updateRefs(repo.id, updates, reached, atomic);
+    } catch (e) {
+      // nothing moved (a full disk fails the whole transaction): each ref says why
+      const why = reasonOf(e, 'updating refs');
+      for (const c of todo) c.error = why;
+      progress.push(`error: ${why}\n`);
+      return report(caps, 'ok', commands, progress);
+    }
     results.forEach((r, i) => {
       if (!r.ok) todo[i].error = r.reason === 'atomic push failed' ? r.reason : `failed to update ref: it is now ${r.current ?? 'absent'} (fetch first)`;
     });

@@ -336,10 +336,21 @@ export async function preparePack(store: Store, repo: RepoRecord, req: FetchRequ
   return { shallowLines: plan.shallowLines, count: plan.count, bytes: packBytes(store, plan, req.caps.has('ofs-delta')) };
 }
 
-/** The pack framed for the wire: side-band channel 1 when `band`, progress on channel 2. */
+/**
+ * The pack framed for the wire: side-band channel 1 when `band`, progress on channel 2. A pack
+ * that fails part way (a pack cache whose disk filled) is ended with the reason on channel 3,
+ * which git shows and fails on; without side-band the cut connection is all it can say.
+ */
 async function* framePack(pack: PackPlan, band: boolean, progress: boolean): AsyncGenerator<Buffer> {
   if (band && progress) yield Buffer.concat(sideband(2, Buffer.from(`Enumerating objects: ${pack.count}, done.\n`)));
-  for await (const chunk of pack.bytes) yield band ? Buffer.concat(sideband(1, chunk)) : chunk;
+  try {
+    for await (const chunk of pack.bytes) yield band ? Buffer.concat(sideband(1, chunk)) : chunk;
+  } catch (e) {
+    if (!band) throw e;
+    if (!(e instanceof GitwellError)) console.error('gitwell: a pack failed while it was sent:', e);
+    yield Buffer.concat(sideband(3, Buffer.from(`upload-pack: ${e instanceof GitwellError ? e.message : 'internal error'}\n`)));
+    return;
+  }
   if (band && progress) yield Buffer.concat(sideband(2, Buffer.from(`Total ${pack.count}, reused ${pack.count}\n`)));
 }
 

@@ -14,7 +14,7 @@ import { isDotGitName } from '../core/object/fsck.js';
 import { MODE_EXEC, MODE_FILE, MODE_LINK } from '../core/object/tree.js';
 import { hashObject, oidToHex, TYPE_CODE } from '../core/oid.js';
 import type { Ident } from '../core/object/ident.js';
-import type { RepoRecord, Store } from '../../storage/index.js';
+import type { RefUpdateResult, RepoRecord, Store } from '../../storage/index.js';
 import { commitTree, isSha, resolveCommit } from './objects.js';
 import { branchRef } from './refs.js';
 import { applyEdits, EditError, type TextEdit } from './text-edit.js';
@@ -217,7 +217,14 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
   }
   // the objects are stored with the ref, only if it moves: a commit that loses a race leaves nothing
   const sha = oidToHex(commitOid);
-  const [r] = await store.updateRefs(repo.id, [{ name: ref, expect: head, next: sha }], objects.map((o) => o.oid), true, objects);
+  let r: RefUpdateResult;
+  try {
+    [r] = await store.updateRefs(repo.id, [{ name: ref, expect: head, next: sha }], objects.map((o) => o.oid), true, objects);
+  } catch (e) {
+    // nothing was written (a full disk fails the whole transaction)
+    limits.notWritten?.(fresh);
+    throw e;
+  }
   if (!r.ok) {
     limits.notWritten?.(fresh);
     throw conflict(`branch ${input.branch} moved while the commit was made: it is at ${r.current ?? 'nothing'}`, {

@@ -9,10 +9,15 @@
  * fleet of CI jobs after a push): the first request starts filling the file, at its own
  * pace rather than any client's, and every request, the first too, streams the file as it
  * grows. A client that goes away stops only its own stream.
+ *
+ * The cache is an extra, the store is not: on a nearly full disk no fill starts (clones are
+ * packed for their own client, as without a cache), and a fill the disk has no room for
+ * fails its readers with INSUFFICIENT_STORAGE and stops the cache from filling for a while.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { diskFullCode, insufficientStorage } from '../core/errors.js';
 
 const CHUNK = 256 * 1024;
 
@@ -118,14 +123,30 @@ const FILL_SLICE_BYTES = 256 * 1024;
  * that outlives their clients.
  */
 const MAX_FILLS = 4;
+/** No fill starts with less free on the cache's disk: the store needs the room more. */
+const MIN_FREE_BYTES = 64 * 1024 * 1024;
+/** After a fill found the disk full, no fill starts for this long. */
+const FULL_PAUSE_MS = 60_000;
+
+function freeBytes(dir: string): number {
+  try {
+    const s = fs.statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return Infinity;
+  }
+}
 
 export class PackCache {
   /** fills under way (or being planned), by key: null once planned when the pack is not kept */
   private readonly filling = new Map<string, Promise<Filling | null>>();
+  /** no fill starts before this time (ms): the disk was found full */
+  private pausedUntil = 0;
 
   constructor(
     private readonly dir: string,
     private readonly maxBytes: number,
+    private readonly minFreeBytes = MIN_FREE_BYTES,
   ) {
     fs.mkdirSync(dir, { recursive: true });
     // half-written packs of processes that died mid-clone
@@ -189,18 +210,18 @@ export class PackCache {
       const f = await under;
       return f ? { count: f.count, chunks: f.follow() } : null;
     }
-    if (this.filling.size >= MAX_FILLS) {
+    if (this.filling.size >= MAX_FILLS || !this.hasRoom()) {
       const src = await make();
       return { count: src.count, chunks: src.bytes };
     }
     let mine: PackSourceForCache | null = null;
     const started = (async () => {
       const src = await make();
-      if (!src.keep) {
+      const w = src.keep ? this.createIfRoom(key) : null;
+      if (!w) {
         mine = src;
         return null;
       }
-      const w = this.create(key);
       const f = new Filling(w.path, this.file(key), src.count);
       void this.fill(key, f, w, src.bytes);
       return f;
@@ -242,7 +263,7 @@ export class PackCache {
       }
       w.commit();
     } catch (e) {
-      f.error = e instanceof Error ? e : new Error(String(e));
+      f.error = this.noRoom(e) ?? (e instanceof Error ? e : new Error(String(e)));
       w.abort();
     } finally {
       f.done = true;
@@ -257,20 +278,43 @@ export class PackCache {
    */
   async adopt(names: string[], bytes: AsyncIterable<Buffer>): Promise<void> {
     const keys = [...new Set(names)];
-    if (keys.length === 0 || keys.some((k) => this.filling.has(k))) return;
-    const w = this.create(keys[0]);
+    if (keys.length === 0 || keys.some((k) => this.filling.has(k)) || !this.hasRoom()) return;
+    const w = this.createIfRoom(keys[0]);
+    if (!w) return;
     try {
       for await (const chunk of bytes) w.write(chunk);
+      w.commit();
     } catch (e) {
       w.abort();
-      throw e;
+      throw this.noRoom(e) ?? e;
     }
-    w.commit();
     for (const k of keys.slice(1)) {
       const tmp = `${this.file(k)}.${process.pid}.link.tmp`;
       fs.rmSync(tmp, { force: true });
       fs.linkSync(this.file(keys[0]), tmp);
       fs.renameSync(tmp, this.file(k));
+    }
+  }
+
+  private hasRoom(): boolean {
+    return Date.now() >= this.pausedUntil && freeBytes(this.dir) >= this.minFreeBytes;
+  }
+
+  /** The error for a write the disk had no room for (and a pause in filling); null for any other. */
+  private noRoom(e: unknown): Error | null {
+    const full = diskFullCode(e);
+    if (!full) return null;
+    this.pausedUntil = Date.now() + FULL_PAUSE_MS;
+    return insufficientStorage(`the pack cache's disk is full (${full}): try again`, { cause: full });
+  }
+
+  /** A writer for a new fill; null when the disk has no room for even the file. */
+  private createIfRoom(key: string): (CacheWriter & { path: string }) | null {
+    try {
+      return this.create(key);
+    } catch (e) {
+      if (this.noRoom(e)) return null;
+      throw e;
     }
   }
 
@@ -286,7 +330,8 @@ export class PackCache {
     return {
       path: tmp,
       write: (chunk) => {
-        fs.writeSync(fd, chunk);
+        // a write may take part of the chunk (a disk filling up): readers count on all of it
+        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off, chunk.length - off);
       },
       commit: () => {
         // on disk before it has its name: a power cut must not leave a short pack to serve

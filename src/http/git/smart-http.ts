@@ -11,15 +11,16 @@ import { GitwellError } from '../../core/errors.js';
 import type { RepoRecord, Store } from '../../../storage/index.js';
 import { authorize, verifyKey, type Access } from '../../services/auth.js';
 import { advertiseV0, advertiseV2, uploadPackV0, uploadPackV2 } from '../../protocol/upload-pack.js';
-import { receivePack } from '../../protocol/receive-pack.js';
+import { receivePack, refusePush } from '../../protocol/receive-pack.js';
 import { RECEIVE_PACK_CAPS } from '../../protocol/capabilities.js';
 import { FLUSH, pkt } from '../../protocol/pkt-line.js';
 import { ZERO_OID } from '../../core/oid.js';
-import type { HttpReply, HttpRequest } from '../uws.js';
+import { SpoolFailed, type HttpReply, type HttpRequest } from '../uws.js';
 import { STATUS, toGitwellError } from '../errors.js';
 import type { Config } from '../../config.js';
 import type { PackCache } from '../../services/pack-cache.js';
 import { Gate } from '../../core/gate.js';
+import type { Spool } from '../../services/spool.js';
 
 export const GIT_PATH = /^\/([a-z0-9-]+)\/(?:([a-z0-9-]+)\/)?([a-z0-9._-]+?)(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
@@ -93,9 +94,20 @@ export async function handleGit(store: Store, config: Config, req: HttpRequest, 
     if (req.headers['content-encoding'] && req.headers['content-encoding'] !== 'identity') {
       throw new GitwellError('VALIDATION_ERROR', 'compressed receive-pack bodies are not supported');
     }
-    const spool = await req.body.file(config.maxPushBytes);
-    const result = await receivePack(store, repo, spool.source(), { large: { bytes: config.ingestLargeBytes, gate: largeIngests(config) }, packCache: cache });
-    return { status: 200, headers: { 'content-type': 'application/x-git-receive-pack-result', 'cache-control': 'no-cache' }, body: result };
+    const headers = { 'content-type': 'application/x-git-receive-pack-result', 'cache-control': 'no-cache' };
+    let spool: Spool;
+    try {
+      spool = await req.body.file(config.maxPushBytes);
+    } catch (e) {
+      if (!(e instanceof SpoolFailed)) throw e;
+      // git shows nothing of an HTTP error's body: the reason goes in the protocol if it can
+      const err = toGitwellError(e);
+      const refused = refusePush(e.head, err.message);
+      if (refused) return { status: 200, headers, body: refused };
+      throw err;
+    }
+    const opts = { large: { bytes: config.ingestLargeBytes, gate: largeIngests(config) }, packCache: cache };
+    return { status: 200, headers, body: await receivePack(store, repo, spool.source(), opts) };
   } catch (e) {
     return gitError(e);
   }

@@ -1,20 +1,23 @@
 /**
  * Conditional GETs of content-addressed things (RFC 9110 §13.1.2): the ETag is the object's
- * sha, so a match means the client already has these exact bytes.
- *   blob / raw: ETag "<blob sha>", Cache-Control <public|private>, max-age=31536000, immutable
- *   tree:       ETag "<tree sha>", immutable as above when the ref was a sha, max-age=60 for a ref
+ * sha (blob for blob and raw, tree for tree), so a match means the client already has these
+ * exact bytes. Cache-Control follows the ref in the URL, not the object:
+ *   a full commit sha    <public|private>, max-age=31536000, immutable
+ *   a branch, a tag, …   <public|private>, max-age=<branchMaxAge> (60 s by default)
+ * because once a branch (or a tag) moves, the same URL names other bytes: a cache that kept
+ * them as immutable would serve the old file for a year. Past max-age a cache revalidates with
+ * the ETag and gets a 304 while the bytes are the same.
  * Private repos say `private` so that shared caches never keep their content.
  */
 import type { HttpReply, HttpRequest } from '../uws.js';
 
 const IMMUTABLE_PUBLIC = 'public, max-age=31536000, immutable';
 const IMMUTABLE_PRIVATE = 'private, max-age=31536000, immutable';
-const SHORT_PUBLIC = 'public, max-age=60';
-const SHORT_PRIVATE = 'private, max-age=60';
 
-export function cacheControl(isPublic: boolean, immutable: boolean): string {
+/** `immutable`: the URL named its revision by a full sha, so what it names can never change. */
+export function cacheControl(isPublic: boolean, immutable: boolean, branchMaxAge: number): string {
   if (immutable) return isPublic ? IMMUTABLE_PUBLIC : IMMUTABLE_PRIVATE;
-  return isPublic ? SHORT_PUBLIC : SHORT_PRIVATE;
+  return `${isPublic ? 'public' : 'private'}, max-age=${branchMaxAge}`;
 }
 
 /** True when If-None-Match names `sha` (quoted, weak or not) or is "*". */

@@ -13,14 +13,16 @@ const verified = new WeakMap<object, KeyRecord | null>();
 
 /**
  * Short-lived caches of what the hot read path looks up on every request: a verified key
- * (sha256 + a store read) and a repo record. Keys cannot be revoked yet; a repo changed
- * through this process is forgotten at once (forgetRepo), and anything else within REPO_TTL.
+ * (sha256 + a store read) and a repo record. Keys cannot be revoked yet. A repo record is
+ * kept with the repo's generation, which moves on every change made through this process
+ * (a PATCH, a delete, and a push or commit, which may set the default branch), so such a
+ * change is seen at once; one made by another process (the CLI) within REPO_TTL.
  */
 const KEY_TTL_MS = 10_000;
 const REPO_TTL_MS = 2_000;
 const CACHE_MAX = 10_000;
 const keyCache = new Map<string, { key: KeyRecord; until: number }>();
-const repoCache = new Map<string, { repo: RepoRecord; until: number }>();
+const repoCache = new Map<string, { repo: RepoRecord; generation: number; until: number }>();
 
 function cachedKey(ctx: Context, token: string): KeyRecord | null {
   const now = Date.now();
@@ -38,18 +40,13 @@ function findRepo(ctx: Context, org: string, namespace: string | null, slug: str
   const name = `${org}/${namespace ?? ''}/${slug}`;
   const now = Date.now();
   const hit = repoCache.get(name);
-  if (hit && hit.until > now) return hit.repo;
+  if (hit && hit.until > now && ctx.store.repoGeneration(hit.repo.id) === hit.generation) return hit.repo;
   const repo = ctx.store.findRepo(org, namespace, slug);
   if (repo) {
     if (repoCache.size >= CACHE_MAX) repoCache.clear();
-    repoCache.set(name, { repo, until: now + REPO_TTL_MS });
+    repoCache.set(name, { repo, generation: ctx.store.repoGeneration(repo.id), until: now + REPO_TTL_MS });
   }
   return repo;
-}
-
-/** Drops a repo from the cache after it was changed or deleted. */
-export function forgetRepo(repo: RepoRecord): void {
-  repoCache.delete(`${repo.org}/${repo.namespace ?? ''}/${repo.slug}`);
 }
 
 /** The caller's key: null when none was sent; throws 401 for a key that is not valid. */

@@ -5,7 +5,8 @@
  *   GET  /raw/:ref/*path    the bytes, with a content type from the extension; text as text/plain
  *                           (never as HTML: the API's origin must not run a repo's scripts)
  *   POST /blobs/batch       {ref, paths (≤100)} -> {blobs, missing}
- * Both GETs: ETag "<blob sha>", immutable; a single `Range: bytes=a-b` -> 206 with Content-Range
+ * Both GETs: ETag "<blob sha>"; Cache-Control immutable only when the ref is a full sha, else
+ * max-age=branchMaxAge (middleware/etag.ts); a single `Range: bytes=a-b` -> 206 with Content-Range
  * (a range's JSON content is always base64), 416 when it starts past the end; other Range
  * forms are ignored (200), as RFC 9110 allows.
  */
@@ -82,10 +83,10 @@ function fileEntry(store: Store, repo: RepoRecord, ref: string, rest: string): {
 function readBlob(ctx: Context): { notModified: HttpReply } | { path: string; sha: string; etag: string; cache: string; o: StoredObject } {
   const { repo } = repoFor(ctx, 'read');
   ctx.cacheable = { repoId: repo.id, generation: ctx.store.repoGeneration(repo.id) };
-  const { entry, path } = fileEntry(ctx.store, repo, ctx.params.ref, ctx.params.path);
+  const { entry, path, immutable } = fileEntry(ctx.store, repo, ctx.params.ref, ctx.params.path);
   const sha = entry.oid.toString('hex');
   const etag = `"${sha}"`;
-  const cache = cacheControl(repo.visibility === 'public', true);
+  const cache = cacheControl(repo.visibility === 'public', immutable, ctx.config.branchMaxAge);
   if (matches(ctx.req, sha)) return { notModified: notModified(etag, cache) };
   const o = ctx.store.viewObject(entry.oid);
   if (!o || o.type !== 3) throw notFound('blob', { sha });

@@ -31,6 +31,7 @@ const ERROR_STATUSES: Record<string, string> = {
   '413': 'PAYLOAD_TOO_LARGE (details.limit names the limit)',
   '422': 'UNPROCESSABLE',
   '429': 'RATE_LIMITED (Retry-After) or QUOTA_EXCEEDED',
+  '507': 'INSUFFICIENT_STORAGE: the server\'s disk is full; nothing was written (details.cause)',
 };
 
 function schema(s: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {

@@ -6,7 +6,7 @@ import { createCommit } from '../../services/commits.js';
 import { createRepo, repoJson } from '../../services/repos.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
-import { forgetRepo, repoFor, requireKey } from './access.js';
+import { repoFor, requireKey } from './access.js';
 import { quotas } from '../../services/limits.js';
 import { baseUrl, json, parseBody, parseQuery } from './respond.js';
 import { CreateRepoBody, ListReposQuery, UpdateRepoBody } from './schemas.js';
@@ -80,7 +80,6 @@ export async function update(ctx: Context): Promise<HttpReply> {
     const why = checkBranchName(body.default_branch);
     if (why) throw invalid(`default_branch: ${why}`, { field: 'default_branch' });
   }
-  forgetRepo(repo);
   const next = ctx.store.updateRepo(repo.id, {
     ...(body.description !== undefined ? { description: body.description } : {}),
     ...(body.visibility !== undefined ? { visibility: body.visibility } : {}),
@@ -93,7 +92,6 @@ export async function update(ctx: Context): Promise<HttpReply> {
 export function remove(ctx: Context): HttpReply {
   const { repo } = repoFor(ctx, 'write');
   if (!ctx.store.getRepo(repo.id)) throw notFound('repository');
-  forgetRepo(repo);
   ctx.store.deleteRepo(repo.id);
   return json(200, { deleted: true, id: String(repo.id), slug: repo.slug, namespace: repo.namespace });
 }

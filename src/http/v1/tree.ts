@@ -1,7 +1,7 @@
 /**
  * GET /v1/repos/:slug/tree/:ref/*path[?recursive=true]: a directory's entries; recursive lists
  * the whole subtree depth-first in git's order, up to `treeRecursiveLimit` entries
- * (`truncated` says when it stopped). ETag is the tree's sha.
+ * (`truncated` says when it stopped). ETag is the tree's sha; Cache-Control as middleware/etag.ts says.
  */
 import { GitwellError, notFound, unprocessable } from '../../core/errors.js';
 import { isTreeMode, MODE_GITLINK, parseTree } from '../../core/object/tree.js';
@@ -91,7 +91,7 @@ export function tree(ctx: Context): HttpReply {
   if (!isTreeMode(entry.mode)) throw unprocessable(`${r.path} is not a directory`, { path: r.path });
   const sha = entry.oid.toString('hex');
   const etag = `"${sha}"`;
-  const cache = cacheControl(repo.visibility === 'public', r.immutable);
+  const cache = cacheControl(repo.visibility === 'public', r.immutable, ctx.config.branchMaxAge);
   if (matches(ctx.req, sha)) return notModified(etag, cache);
   const { items, truncated } = listTree(ctx.store, entry.oid, r.path, q.recursive ?? false, ctx.config.treeRecursiveLimit);
   const rest = { path: r.path, ref: shortRef(r, ctx.params.ref ?? repo.defaultBranch), sha, commit_sha: r.commit?.toString('hex') ?? null, truncated };
