@@ -21,7 +21,7 @@ import { firstBranchesDefault } from '../src/core/default-branch.js';
 import { conflict, notFound } from '../src/core/errors.js';
 import { ChainReader } from '../src/core/pack/chain.js';
 import { encodeRecord, RecordSlabs, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
-import type { GarbageCollected, KeyRecord, NewObject, NewRepo, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
+import type { GarbageCollected, KeyRecord, NewObject, NewRepo, ObjectWriter, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
 import { syncWriteError, unawaited, written } from './write-failure.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -195,16 +195,36 @@ export class LmdbStore implements Store {
     });
   }
 
-  putObjectAsync(o: NewObject): Promise<void> {
-    return this.objects.put(oidKey(o.oid), encodeRecord(o), NO_OVERWRITE).then(ignore);
-  }
-
   private readonly slabs = new RecordSlabs();
 
-  queueObject(o: NewObject, done: (err: unknown) => void): void {
-    // lmdb-js: a function as the last argument is called back instead of making a promise
-    // (its typings do not say so)
-    (this.objects.put as unknown as (k: Buffer, v: Buffer, o: number, cb: (err: unknown) => void) => void)(oidKey(o.oid), encodeRecord(o, this.slabs.alloc), NO_OVERWRITE, done);
+  objectWriter(): ObjectWriter {
+    let keys: Buffer[] = [];
+    let records: Buffer[] = [];
+    return {
+      add: (o) => {
+        const record = encodeRecord(o, this.slabs.alloc);
+        keys.push(oidKey(o.oid));
+        records.push(record);
+        return record.length;
+      },
+      flush: () => {
+        if (keys.length === 0) return Promise.resolve();
+        const [k, r] = [keys, records];
+        keys = [];
+        records = [];
+        // One batch, one promise (the transaction's): a push's hundreds of thousands of puts
+        // make no promise each. lmdb-js (3.5): put(key, value, callback, null) is called back
+        // instead of making a promise, and null as the version to expect means "only if
+        // absent" (MDB_NOOVERWRITE); its typings say neither (store-objects.test.ts checks it).
+        // A failure reaches us through the batch's promise; the callbacks have nothing to add.
+        const put = this.objects.put as unknown as (key: Buffer, value: Buffer, cb: () => void, ifVersion: null) => void;
+        const batch = this.objects.batch(() => {
+          for (let i = 0; i < k.length; i++) put.call(this.objects, k[i], r[i], ignore, null);
+        });
+        this.hearBatch();
+        return written(batch, this.dir).then(ignore);
+      },
+    };
   }
 
   viewPacked(oid: Uint8Array): PackedObject | undefined {

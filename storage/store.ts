@@ -68,6 +68,17 @@ export interface NewObject {
   packed?: PackedObject;
 }
 
+/**
+ * Objects on their way to the store: `add` encodes one at once (its views need only last the
+ * call) and holds it; `flush` hands what is held to the writer thread as one batch, each
+ * written only if absent, and resolves once they are committed.
+ */
+export interface ObjectWriter {
+  /** The bytes the object's record takes. */
+  add(object: NewObject): number;
+  flush(): Promise<void>;
+}
+
 export interface GarbageCollected {
   /** objects kept, and removed with their bytes as stored */
   kept: number;
@@ -112,17 +123,8 @@ export interface Store {
    * than the next updateRefs resolves.
    */
   putObjectsAsync(objects: Iterable<NewObject>): Promise<void>;
-  /**
-   * One object, encoded now (its views need only last the call) and written by the writer
-   * thread with the writes around it; the promise settles once it is committed.
-   */
-  putObjectAsync(object: NewObject): Promise<void>;
-  /**
-   * Like putObjectAsync, without a promise per object (a push writes hundreds of thousands):
-   * `done` is called once the write is committed, with the error if it failed. Writes are
-   * committed in the order they were queued, so a later putObjectAsync's promise covers them.
-   */
-  queueObject(object: NewObject, done: (err: unknown) => void): void;
+  /** Writes many objects in batches, without a promise per object (a push writes hundreds of thousands). */
+  objectWriter(): ObjectWriter;
   /** The reusable pack entry of an object (a view valid until the next read), if it has one. */
   viewPacked(oid: Uint8Array): PackedObject | undefined;
   /** Only the delta depth and base of the packed entry, without its bytes. */

@@ -201,6 +201,35 @@ describe('blobs kept as pack entries', () => {
   });
 });
 
+describe('the object writer', () => {
+  it('writes a batch once committed, each object only if absent: a second record for an id never replaces the first', async () => {
+    const dir = tempDir('gw-writer-');
+    const store = openStore(dir);
+    try {
+      const w = store.objectWriter();
+      const first = Buffer.from('first content\n');
+      const oid = Buffer.alloc(20, 3);
+      const others = Array.from({ length: 5000 }, (_, i) => ({ oid: Buffer.alloc(20, 0).fill(i % 256, 0, 1).fill((i >> 8) % 256, 1, 2).fill(9, 2), data: Buffer.from(`blob ${i}\n`) }));
+      let bytes = w.add({ oid, type: 3, data: first });
+      for (const o of others) bytes += w.add({ oid: o.oid, type: 3, data: o.data });
+      expect(bytes).toBeGreaterThan(5000 * 7);
+      await w.flush();
+      expect(store.getObject(oid)!.data.equals(first)).toBe(true);
+      for (const o of others.slice(0, 50)) expect(store.getObject(o.oid)!.data.equals(o.data)).toBe(true);
+      // the same id again, as a blob of other bytes and as a tree: the first record stays
+      w.add({ oid, type: 3, data: Buffer.from('second, longer content\n') });
+      w.add({ oid, type: 2, data: Buffer.from('100644 a\0' + 'y'.repeat(20)) });
+      await w.flush();
+      expect(store.objectInfo(oid)).toEqual({ type: 3, size: first.length });
+      expect(store.getObject(oid)!.data.equals(first)).toBe(true);
+      // nothing held: a flush is a no-op
+      await w.flush();
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('large records', () => {
   afterAll(() => removeTempDirs());
 

@@ -21,73 +21,55 @@ const MAX_INFLIGHT_BYTES = 16 * 1024 * 1024;
 /** Deeper delta chains than this are stored without their delta (served whole). */
 const MAX_REUSED_DEPTH = 50;
 
-/**
- * The writes handed to the store and not yet committed: their sizes in queue order (the
- * writer commits in that order, so each callback retires the oldest), and the first failure.
- */
-class InflightWrites {
-  private sizes = new Float64Array(4096);
-  private head = 0;
-  private count = 0;
-  bytes = 0;
-  failure: unknown;
-  private waiter: { limit: number; resolve: () => void } | null = null;
-
-  add(bytes: number): void {
-    if (this.count === this.sizes.length) {
-      const grown = new Float64Array(this.sizes.length * 2);
-      for (let k = 0; k < this.count; k++) grown[k] = this.sizes[(this.head + k) % this.sizes.length];
-      this.sizes = grown;
-      this.head = 0;
-    }
-    this.sizes[(this.head + this.count) % this.sizes.length] = bytes;
-    this.count++;
-    this.bytes += bytes;
-  }
-
-  /** The one callback of every write. */
-  readonly done = (err: unknown): void => {
-    if (err) this.failure ??= err;
-    this.bytes -= this.sizes[this.head];
-    this.head = (this.head + 1) % this.sizes.length;
-    this.count--;
-    const w = this.waiter;
-    if (w && (this.bytes <= w.limit || this.failure !== undefined)) {
-      this.waiter = null;
-      w.resolve();
-    }
-  };
-
-  /** Resolves once at most `limit` bytes are in flight (or a write failed). */
-  below(limit: number): Promise<void> | undefined {
-    if (this.bytes <= limit || this.failure !== undefined) return undefined;
-    return new Promise((resolve) => (this.waiter = { limit, resolve }));
-  }
-}
+/** Records held for one batch: a slice's worth, or this many bytes. */
+const BATCH_BYTES = 2 * 1024 * 1024;
 
 export async function ingestPack(store: Store, repoId: number, src: PackSource): Promise<IndexResult> {
-  // each record is encoded and queued at once (the entry's bytes are a view of the pack's
-  // read window, valid only during the sink call); past MAX_INFLIGHT_BYTES of them the
-  // decoder waits for the writer to commit half
-  const writes = new InflightWrites();
+  // Each record is encoded at once (the entry's bytes are a view of the pack's read window,
+  // valid only during the sink call) and handed to the writer thread in batches, at the end
+  // of each time slice; past MAX_INFLIGHT_BYTES not yet committed, the decoder waits.
+  const writer = store.objectWriter();
+  const inflight: Array<{ bytes: number; done: Promise<void> }> = [];
+  let inflightBytes = 0;
+  let held = 0;
+  let failure: unknown;
+  const flush = (): Promise<void> | undefined => {
+    if (held === 0) return undefined;
+    const done = writer.flush();
+    done.catch((e: unknown) => (failure ??= e));
+    inflight.push({ bytes: held, done });
+    inflightBytes += held;
+    held = 0;
+    if (inflightBytes > MAX_INFLIGHT_BYTES) return drain(MAX_INFLIGHT_BYTES / 2);
+  };
+  const drain = async (limit: number): Promise<void> => {
+    while (inflightBytes > limit && inflight.length > 0) {
+      const first = inflight.shift()!;
+      await first.done;
+      inflightBytes -= first.bytes;
+    }
+  };
   const slicer = new Slicer();
   const result = await indexPack(src, {
     check: (type, data) => fsckObject(type, data),
     sink(oid, type, data, entry) {
-      if (writes.failure !== undefined) throw writes.failure;
+      if (failure !== undefined) throw failure;
       const packed = entry.depth <= MAX_REUSED_DEPTH && entry.size < 2 ** 48 ? entry : undefined;
-      writes.add((packed ? entry.z.length : 0) + (type !== 3 || !packed ? data.length : 0) + 64);
-      store.queueObject({ oid, type, data, packed }, writes.done);
-      if (writes.bytes > MAX_INFLIGHT_BYTES) return writes.below(MAX_INFLIGHT_BYTES / 2);
+      held += writer.add({ oid, type, data, packed });
+      if (held >= BATCH_BYTES) return flush();
     },
-    pace: () => slicer.tick(),
+    pace: () => {
+      if (!slicer.due()) return undefined;
+      const waiting = flush();
+      return waiting ? waiting.then(() => slicer.pause()) : slicer.pause();
+    },
     thinDepth: (oid) => store.packedDepth(oid),
     thinBases: {
       get: (oid) => (store.isMember(repoId, oid) ? store.getObject(oid) : undefined),
     },
   });
-  await writes.below(0);
-  if (writes.failure !== undefined) throw writes.failure;
+  await flush();
+  await drain(0);
   return result;
 }
 
