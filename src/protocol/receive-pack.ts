@@ -8,11 +8,15 @@
  * Order of work: ref names are checked, the pack is decoded and every object validated, the
  * new history is walked to prove it is connected, then all ref updates commit in one LMDB
  * transaction with the new objects' membership. A failure anywhere before that moves nothing.
+ * fsck warnings go to the client on side-band 2, as "remote: warning: object <oid>: <id>: ..."
+ * lines, at most MAX_WARNING_LINES of them.
  */
 import { GitwellError } from '../core/errors.js';
 import { checkPushRefName } from '../core/refname.js';
 import { oidFromHex, oidToHex, ZERO_OID } from '../core/oid.js';
 import { OidIndex } from '../core/oid-index.js';
+import { DEFAULT_FSCK_LEVELS, type FsckLevels } from '../core/object/fsck-ids.js';
+import type { ObjectFinding } from '../core/object/fsck.js';
 import { CommitGraph, commitInfo, type CommitInfo } from './commit-graph.js';
 import { commitCache } from '../services/commit-cache.js';
 import { walkObjectsAsync } from '../core/walk.js';
@@ -61,7 +65,21 @@ function readCommands(src: FileSource): { commands: Command[]; caps: Set<string>
   return { commands, caps, pushOptions, packAt: r.offset };
 }
 
-function report(caps: Set<string>, unpack: string, commands: Command[], progress: string[]): Buffer {
+/** A pack of a million bad trees must not make a reply of a million lines. */
+export const MAX_WARNING_LINES = 20;
+
+/** git's own wording ("warning: object <oid>: <id>: <message>"), the client adds "remote: ". */
+function warningLines(warnings: ObjectFinding[], count: number): string[] {
+  const lines = warnings.slice(0, MAX_WARNING_LINES).map((w) => `warning: object ${w.oid}: ${w.id}: ${w.message.replace(/[\r\n]/g, ' ')}\n`);
+  if (count > lines.length) lines.push(`warning: and ${count - lines.length} more fsck warnings\n`);
+  return lines;
+}
+
+/**
+ * The report-status, with progress and messages before it on side-band 2 (when the client
+ * asked for side-band-64k). `quiet` silences progress, not warnings.
+ */
+function report(caps: Set<string>, unpack: string, commands: Command[], progress: string[], messages: string[] = []): Buffer {
   const lines: Buffer[] = [pkt(`unpack ${unpack}\n`)];
   for (const c of commands) lines.push(pkt(c.error ? `ng ${c.ref} ${c.error}\n` : `ok ${c.ref}\n`));
   lines.push(FLUSH);
@@ -69,13 +87,20 @@ function report(caps: Set<string>, unpack: string, commands: Command[], progress
   if (!caps.has('side-band-64k')) return status;
   const out: Buffer[] = [];
   if (!caps.has('quiet')) for (const m of progress) out.push(...sideband(2, Buffer.from(m)));
+  for (const m of messages) out.push(...sideband(2, Buffer.from(m)));
   out.push(...sideband(1, status), FLUSH);
   return Buffer.concat(out);
 }
 
-export async function receivePack(store: Store, repo: RepoRecord, body: FileSource): Promise<Buffer> {
+export interface ReceiveOptions {
+  /** fsck levels (the server's configuration) */
+  fsck?: FsckLevels;
+}
+
+export async function receivePack(store: Store, repo: RepoRecord, body: FileSource, opts: ReceiveOptions = {}): Promise<Buffer> {
   const { commands, caps, packAt } = readCommands(body);
   const progress: string[] = [];
+  const messages: string[] = [];
   if (commands.length === 0) return Buffer.from(FLUSH);
 
   for (const c of commands) {
@@ -97,8 +122,9 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   }
   if (pack.size > 0) {
     try {
-      const r = await ingestPack(store, repo.id, pack);
-      packed = new OidIndex(Buffer.concat(r.oids), r.oids.length);
+      const r = await ingestPack(store, repo.id, pack, opts.fsck ?? DEFAULT_FSCK_LEVELS);
+      packed = r.index;
+      messages.push(...warningLines(r.warnings, r.warningCount));
       packTypes = r.types;
       packSizes = r.objectSizes;
       progress.push(`Resolved ${r.objects} objects (${r.deltas} deltas${r.thin ? `, ${r.thin} thin bases` : ''}).\n`);
@@ -171,7 +197,7 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   const atomic = caps.has('atomic');
   if (atomic && commands.some((c) => c.error)) {
     for (const c of commands) c.error ??= 'atomic push failed';
-    return report(caps, 'ok', commands, progress);
+    return report(caps, 'ok', commands, progress, messages);
   }
   const todo = commands.filter((c) => !c.error);
   const updates: RefUpdate[] = todo.map((c) => ({
@@ -190,6 +216,6 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
       for (const c of newCommits) shared.set(c.oid, c);
     }
   }
-  return report(caps, 'ok', commands, progress);
+  return report(caps, 'ok', commands, progress, messages);
 }
 

@@ -93,7 +93,7 @@ export async function handleGit(store: Store, config: Config, req: HttpRequest, 
       throw new GitwellError('VALIDATION_ERROR', 'compressed receive-pack bodies are not supported');
     }
     const spool = await req.body.file(config.maxPushBytes);
-    const result = await receivePack(store, repo, spool.source());
+    const result = await receivePack(store, repo, spool.source(), { fsck: config.fsck });
     return { status: 200, headers: { 'content-type': 'application/x-git-receive-pack-result', 'cache-control': 'no-cache' }, body: result };
   } catch (e) {
     return gitError(e);
