@@ -42,7 +42,7 @@ function hexval(c: number): number {
   return -1;
 }
 
-/** git's url_decode_mem: %XX decoded, the scheme part before a first ":" left as it is; stops at a NUL. */
+/** git's url_decode_mem: %XX decoded (but not %00), the scheme part before a first ":" left as it is. */
 export function urlDecode(s: string): string {
   let out = '';
   let i = 0;
@@ -57,7 +57,8 @@ export function urlDecode(s: string): string {
     if (c === 0x25 && s.length - i >= 3) {
       const hi = hexval(s.charCodeAt(i + 1));
       const lo = hexval(s.charCodeAt(i + 2));
-      if (hi >= 0 && lo >= 0) {
+      // "%00" is left as it is (git decodes only 0 < value)
+      if (hi >= 0 && lo >= 0 && hi + lo > 0) {
         out += String.fromCharCode(hi * 16 + lo);
         i += 2;
         continue;
