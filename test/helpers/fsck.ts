@@ -61,19 +61,24 @@ export async function writeLiterally(repo: string, type: string, data: Buffer | 
   return gitOk(['hash-object', '-t', type, '--literally', '-w', '--stdin'], { cwd: repo, input: data });
 }
 
-/** A pack holding one whole object. */
-export function onePack(type: string, data: Buffer | string): Buffer {
-  const body = Buffer.from(data as Buffer);
-  const head: number[] = [];
-  let c = (TYPES[type]! << 4) | (body.length & 15);
-  let rest = body.length >>> 4;
-  while (rest > 0) {
-    head.push(c | 0x80);
-    c = rest & 127;
-    rest >>>= 7;
+/** A pack of these whole objects, in this order. */
+export function packFromObjects(objects: Array<{ type: string; data: Buffer | string }>): Buffer {
+  const parts: Buffer[] = [Buffer.from('PACK'), Buffer.from([0, 0, 0, 2]), Buffer.alloc(4)];
+  parts[2]!.writeUInt32BE(objects.length);
+  for (const o of objects) {
+    const body = Buffer.from(o.data as Buffer);
+    const head: number[] = [];
+    let c = (TYPES[o.type]! << 4) | (body.length & 15);
+    let rest = Math.floor(body.length / 16);
+    while (rest > 0) {
+      head.push(c | 0x80);
+      c = rest & 127;
+      rest = Math.floor(rest / 128);
+    }
+    head.push(c);
+    parts.push(Buffer.from(head), zlib.deflateSync(body));
   }
-  head.push(c);
-  const pack = Buffer.concat([Buffer.from('PACK'), Buffer.from([0, 0, 0, 2, 0, 0, 0, 1]), Buffer.from(head), zlib.deflateSync(body)]);
+  const pack = Buffer.concat(parts);
   return Buffer.concat([pack, createHash('sha1').update(pack).digest()]);
 }
 
@@ -86,7 +91,7 @@ export async function gitIndexPackFindings(repo: string, type: string, data: Buf
   const { gitBytes, tempDir } = await import('./git.js');
   const dir = tempDir('gw-onepack-');
   const file = path.join(dir, 'one.pack');
-  fs.writeFileSync(file, onePack(type, data));
+  fs.writeFileSync(file, packFromObjects([{ type, data }]));
   const r = await gitBytes(['index-pack', `--strict=${warn.map((id) => `${id}=warn`).join(',')}`, '-o', path.join(dir, 'one.idx'), file], { cwd: repo });
   const ids = new Set<string>();
   for (const line of r.stderr.split('\n')) {
