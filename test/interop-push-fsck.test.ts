@@ -15,6 +15,11 @@ import { commitWith, gitOracle, packInOrder, pushTo, type FileSpec } from './hel
 import { receivePack } from './helpers/raw-git.js';
 
 const URL_OPTION = '--upload-pack=touch${IFS}/tmp/pwn';
+/**
+ * Cases about what gitwell does beyond git (stricter .gitmodules reading, the warning cap, its
+ * configuration): skipped when the suite runs against the reference server (GITWELL_CLI).
+ */
+const gitwellOnly = it.skipIf(process.env.GITWELL_CLI !== undefined);
 const gitmodules = (name: string, url: string, extra = '') => `[submodule "${name}"]\n\tpath = sub\n\turl = ${url}\n${extra}`;
 
 let src: string;
@@ -119,12 +124,13 @@ describe('.gitmodules attacks (git push)', () => {
     ]) {
       const pack = await packInOrder(src, order);
       const r = await receivePack(s.gw.url, s.fullName, s.key, [{ old: before, new: commit, ref: 'refs/heads/main' }], pack);
-      expect(r.report.unpack, r.text).toMatch(new RegExp(`object ${blob} is invalid: gitmodulesUrl`));
+      expect(r.report.unpack, r.text).not.toBe('ok');
+      expect(r.text).toMatch(new RegExp(`object ${blob}[^\n]*gitmodulesUrl`));
     }
     expect((await lsRemote(s.url)).refs).toContain(`${before}\trefs/heads/main`);
   });
 
-  it("gitwell also refuses entries git's fsck cannot see past a 0xFF byte (git accepts them)", async () => {
+  gitwellOnly("gitwell also refuses entries git's fsck cannot see past a 0xFF byte (git accepts them)", async () => {
     const content = Buffer.concat([Buffer.from('[submodule "a"]\n\tpath = a\n\turl = https://example.com/a\n# \xff\n', 'latin1'), Buffer.from(gitmodules('x', URL_OPTION))]);
     const commit = await commitWith(src, base, [{ path: '.gitmodules', content }]);
     const ours = await pushTo(s.url, src, commit, 'refs/heads/ff');
@@ -168,7 +174,7 @@ describe('zero-padded modes (git push)', () => {
     expect(await gitOk(['cat-file', '-p', tree], { cwd: clone })).toMatch(/^040000 tree /m);
   });
 
-  it('tell the client at most 20 warnings, and how many more there were', async () => {
+  gitwellOnly('tell the client at most 20 warnings, and how many more there were', async () => {
     let parent = base;
     for (let i = 0; i < 25; i++) parent = await commitWith(src, parent, [{ path: `d${i}/f`, content: `${i}\n` }], { dirMode: '040000', message: `padded ${i}` });
     const r = await pushTo(s.url, src, parent, 'refs/heads/many');
@@ -214,7 +220,7 @@ describe('levels set by GITWELL_FSCK_<ID>', () => {
     }
   });
 
-  it('an unknown id, level, or a level that cannot be set stops the server before it starts', async () => {
+  gitwellOnly('an unknown id, level, or a level that cannot be set stops the server before it starts', async () => {
     const data = tempDir('gw-fsck-data-');
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ GITWELL_FSCK_NOSUCHCHECK: 'warn' }, /GITWELL_FSCK_NOSUCHCHECK: "NOSUCHCHECK" is not one of git's fsck message ids/],
