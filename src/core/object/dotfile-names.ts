@@ -12,30 +12,40 @@
  * ends at its NUL. Malformed UTF-8 ends an HFS+ name, as in git.
  */
 
-/** The code point at `p` and where the next starts, git's pick_one_utf8_char; cp 0 at the end or when malformed. */
-function utf8At(d: Uint8Array, p: number, e: number): { cp: number; next: number } {
-  const END = { cp: 0, next: e };
-  if (p >= e) return END;
+// where the code point utf8At read last ends (a module-level result: the checks run on every
+// pushed tree name that starts like a dotfile, and allocate nothing)
+let utf8Next = 0;
+
+/** The code point at `p` (git's pick_one_utf8_char), its end in `utf8Next`; 0 at the end or when malformed. */
+function utf8At(d: Uint8Array, p: number, e: number): number {
+  utf8Next = e;
+  if (p >= e) return 0;
   const b0 = d[p];
   const cont = (k: number) => p + k < e && (d[p + k] & 0xc0) === 0x80;
-  if (b0 < 0x80) return { cp: b0, next: p + 1 };
+  if (b0 < 0x80) {
+    utf8Next = p + 1;
+    return b0;
+  }
   if ((b0 & 0xe0) === 0xc0) {
-    if (!cont(1) || (b0 & 0xfe) === 0xc0) return END;
-    return { cp: ((b0 & 0x1f) << 6) | (d[p + 1] & 0x3f), next: p + 2 };
+    if (!cont(1) || (b0 & 0xfe) === 0xc0) return 0;
+    utf8Next = p + 2;
+    return ((b0 & 0x1f) << 6) | (d[p + 1] & 0x3f);
   }
   if ((b0 & 0xf0) === 0xe0) {
     const b1 = d[p + 1];
-    if (!cont(1) || !cont(2)) return END;
-    if ((b0 === 0xe0 && (b1 & 0xe0) === 0x80) || (b0 === 0xed && (b1 & 0xe0) === 0xa0) || (b0 === 0xef && b1 === 0xbf && (d[p + 2] & 0xfe) === 0xbe)) return END;
-    return { cp: ((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (d[p + 2] & 0x3f), next: p + 3 };
+    if (!cont(1) || !cont(2)) return 0;
+    if ((b0 === 0xe0 && (b1 & 0xe0) === 0x80) || (b0 === 0xed && (b1 & 0xe0) === 0xa0) || (b0 === 0xef && b1 === 0xbf && (d[p + 2] & 0xfe) === 0xbe)) return 0;
+    utf8Next = p + 3;
+    return ((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (d[p + 2] & 0x3f);
   }
   if ((b0 & 0xf8) === 0xf0) {
     const b1 = d[p + 1];
-    if (!cont(1) || !cont(2) || !cont(3)) return END;
-    if ((b0 === 0xf0 && (b1 & 0xf0) === 0x80) || (b0 === 0xf4 && b1 > 0x8f) || b0 > 0xf4) return END;
-    return { cp: ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((d[p + 2] & 0x3f) << 6) | (d[p + 3] & 0x3f), next: p + 4 };
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if ((b0 === 0xf0 && (b1 & 0xf0) === 0x80) || (b0 === 0xf4 && b1 > 0x8f) || b0 > 0xf4) return 0;
+    utf8Next = p + 4;
+    return ((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((d[p + 2] & 0x3f) << 6) | (d[p + 3] & 0x3f);
   }
-  return END;
+  return 0;
 }
 
 function hfsIgnored(cp: number): boolean {
@@ -44,22 +54,30 @@ function hfsIgnored(cp: number): boolean {
 
 const lower = (c: number) => (c >= 0x41 && c <= 0x5a ? c + 32 : c);
 
+/** The next code point HFS+ does not ignore, from `p`; its end in `utf8Next`. */
+function nextHfs(d: Uint8Array, p: number, e: number): number {
+  for (;;) {
+    const cp = utf8At(d, p, e);
+    if (cp === 0 || !hfsIgnored(cp)) return cp;
+    p = utf8Next;
+  }
+}
+
 /** "." + `needle` as HFS+ sees names (git's is_hfs_dot_generic). */
 function isHfsDot(d: Uint8Array, s: number, e: number, needle: string): boolean {
-  let p = s;
-  const next = (): number => {
-    for (;;) {
-      const { cp, next } = utf8At(d, p, e);
-      p = next;
-      if (cp === 0 || !hfsIgnored(cp)) return cp;
-    }
-  };
-  if (next() !== 0x2e) return false;
+  let ascii = true;
+  for (let i = s; i < e && ascii; i++) if (d[i] >= 0x80) ascii = false;
+  if (ascii) {
+    // nothing to ignore: "." + needle, any case, then the end or a "/"
+    const n = needle.length + 1;
+    return d[s] === 0x2e && e - s >= n && (e - s === n || d[s + n] === 0x2f) && caseEqual(d, s + 1, e, needle, needle.length);
+  }
+  if (nextHfs(d, s, e) !== 0x2e) return false;
   for (let i = 0; i < needle.length; i++) {
-    const c = next();
+    const c = nextHfs(d, utf8Next, e);
     if (c > 127 || lower(c) !== needle.charCodeAt(i)) return false;
   }
-  const c = next();
+  const c = nextHfs(d, utf8Next, e);
   return c === 0 || c === 0x2f;
 }
 

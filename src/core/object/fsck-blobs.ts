@@ -6,7 +6,7 @@
  */
 import { parseGitConfig } from '../config-file.js';
 import { isUpdateCommand, isValidSubmoduleName, isValidSubmoduleUrl, looksLikeOption } from '../submodule-rules.js';
-import type { Report } from './fsck-commit.js';
+import type { Report } from './fsck-ids.js';
 
 /**
  * git parses a .gitmodules of any size up to core.bigFileThreshold (512 MiB). Here the parse

@@ -9,10 +9,7 @@
  * Text is scanned as latin1, one character per byte, so offsets are byte offsets.
  */
 import { checkRefName } from '../refname.js';
-import type { FsckMsgId } from './fsck-ids.js';
-
-/** A finding; true when it is an error (the check stops there). */
-export type Report = (id: FsckMsgId, message: string) => boolean;
+import type { FsckMsgId, Report } from './fsck-ids.js';
 
 /** git's time_t limit: a date must fit a signed 64-bit count of seconds */
 const MAX_DATE = 9223372036854775807n;

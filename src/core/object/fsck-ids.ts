@@ -83,6 +83,9 @@ export type FsckLevels = Readonly<Record<FsckMsgId, FsckLevel>>;
 
 export const FSCK_LEVEL_NAMES: readonly FsckLevel[] = ['error', 'warn', 'ignore'];
 
+/** How a check hands over a finding; true when it is an error, where git stops checking the object. */
+export type Report = (id: FsckMsgId, message: string) => boolean;
+
 /**
  * WARN in git, errors here: each lets a tree write outside the directory it is checked out in,
  * over the client's own repository (`.git`, and its NTFS/HFS+ spellings), or to a path no

@@ -8,7 +8,7 @@
  * (those are reported as they are met, as git does). Modes are compared as git compares them:
  * wrapped to 32 bits while parsed, then cut to 16 (tree_entry_extract's unsigned short).
  */
-import type { FsckMsgId } from './fsck-ids.js';
+import type { FsckMsgId, Report } from './fsck-ids.js';
 import { isDotGit, isDotGitattributes, isDotGitignore, isDotGitmodules, isDotMailmap, isNtfsDotGit, isNtfsDotGitmodules, maybeDotfile } from './dotfile-names.js';
 import { MODE_EXEC, MODE_FILE, MODE_GITLINK, MODE_LINK, MODE_TREE } from './tree.js';
 
@@ -17,8 +17,7 @@ export const SPECIAL_GITMODULES = 1;
 export const SPECIAL_GITATTRIBUTES = 2;
 
 export interface TreeCheck {
-  /** A finding; true when it is an error (the check stops there). */
-  report(id: FsckMsgId, message: string): boolean;
+  report: Report;
   /** This tree names `oid` .gitmodules or .gitattributes (`kind`): its content must be checked. `oid` is a view. */
   want(kind: number, oid: Uint8Array): void;
 }
@@ -30,32 +29,42 @@ const isDir = (mode: number) => (mode & S_IFMT) === MODE_TREE;
 const isLink = (mode: number) => (mode & S_IFMT) === MODE_LINK;
 const lessThanSlash = (c: number) => c > 0 && c < 0x2f;
 
-const MSG: Partial<Record<FsckMsgId, string>> = {
-  nullSha1: 'contains entries pointing to null sha1',
-  fullPathname: 'contains full pathnames',
-  emptyName: 'contains empty pathname',
-  hasDot: "contains '.'",
-  hasDotdot: "contains '..'",
-  hasDotgit: "contains '.git'",
-  zeroPaddedFilemode: 'contains zero-padded file modes',
-  badFilemode: 'contains bad file modes',
-  duplicateEntries: 'contains duplicate file entries',
-  treeNotSorted: 'not properly sorted',
-  largePathname: 'contains excessively large pathname',
-};
-/** The order in which git reports what it collected over a tree. */
-const SUMMARY_ORDER = Object.keys(MSG) as FsckMsgId[];
+/** What git collects over a tree, in the order it reports them, with its messages. */
+const SUMMARY: Array<[FsckMsgId, string]> = [
+  ['nullSha1', 'contains entries pointing to null sha1'],
+  ['fullPathname', 'contains full pathnames'],
+  // (never set: git's tree parser refuses an empty name first, as badTree, and so does this one)
+  ['emptyName', 'contains empty pathname'],
+  ['hasDot', "contains '.'"],
+  ['hasDotdot', "contains '..'"],
+  ['hasDotgit', "contains '.git'"],
+  ['zeroPaddedFilemode', 'contains zero-padded file modes'],
+  ['badFilemode', 'contains bad file modes'],
+  ['duplicateEntries', 'contains duplicate file entries'],
+  ['treeNotSorted', 'not properly sorted'],
+  ['largePathname', 'contains excessively large pathname'],
+];
+const [NULL_SHA1, FULL_PATHNAME, , HAS_DOT, HAS_DOTDOT, HAS_DOTGIT, ZERO_PADDED, BAD_FILEMODE, DUPLICATE_ENTRIES, NOT_SORTED, LARGE_PATHNAME] = SUMMARY.map((_, i) => i);
+
+// per flag, the first entry that set it (name start and end), to name it in the message; a
+// module-level scratch (the check is synchronous), so that a sound tree allocates nothing
+const firstStart = new Int32Array(SUMMARY.length);
+const firstEnd = new Int32Array(SUMMARY.length);
+// file names that a later directory could duplicate ("a" before "a.b", "a/"), git's name stack
+const candidates: number[] = [];
+
+const quote = (d: Uint8Array, s: number, e: number) => JSON.stringify(Buffer.from(d.buffer, d.byteOffset + s, Math.min(e - s, 200)).toString('utf8'));
 
 export function checkTree(d: Uint8Array, check: TreeCheck): void {
   const n = d.length;
-  const quote = (s: number, e: number) => JSON.stringify(Buffer.from(d.buffer, d.byteOffset + s, Math.min(e - s, 200)).toString('utf8'));
-  // the first entry to set each flag, to name it in the message
-  const found = new Map<FsckMsgId, string>();
-  const flag = (id: FsckMsgId, s: number, e: number) => {
-    if (!found.has(id)) found.set(id, quote(s, e));
+  let flags = 0;
+  const flag = (f: number, s: number, e: number) => {
+    if (flags & (1 << f)) return;
+    flags |= 1 << f;
+    firstStart[f] = s;
+    firstEnd[f] = e;
   };
-  // file names that a later directory could duplicate ("a" before "a.b", "a/"), git's name stack
-  const candidates: number[] = [];
+  candidates.length = 0;
   let prevS = -1;
   let prevE = -1;
   let prevMode = 0;
@@ -75,66 +84,66 @@ export function checkTree(d: Uint8Array, check: TreeCheck): void {
     const e = p;
     if (p + 21 > n) return void check.report('badTree', `cannot be parsed as a tree: too-short tree object at offset ${m0}`);
     if (e === s) return void check.report('badTree', `cannot be parsed as a tree: empty filename in tree entry at offset ${m0}`);
-    const oid = d.subarray(p + 1, p + 21);
+    const oid0 = p + 1;
     p += 21;
     mode &= 0xffff;
 
     let nul = true;
-    for (let i = 0; i < 20; i++) if (oid[i] !== 0) nul = false;
-    if (nul) flag('nullSha1', s, e);
+    for (let i = oid0; i < oid0 + 20; i++) if (d[i] !== 0) nul = false;
+    if (nul) flag(NULL_SHA1, s, e);
     let backslash = false;
     for (let i = s; i < e; i++) {
-      if (d[i] === 0x2f) flag('fullPathname', s, e);
+      if (d[i] === 0x2f) flag(FULL_PATHNAME, s, e);
       else if (d[i] === 0x5c) backslash = true;
     }
-    if (d[s] === 0x2e && e - s === 1) flag('hasDot', s, e);
-    if (d[s] === 0x2e && e - s === 2 && d[s + 1] === 0x2e) flag('hasDotdot', s, e);
-    if (d[m0] === 0x30) flag('zeroPaddedFilemode', s, e);
-    if (e - s > MAX_TREE_ENTRY_LEN) flag('largePathname', s, e);
+    if (d[s] === 0x2e && e - s === 1) flag(HAS_DOT, s, e);
+    if (d[s] === 0x2e && e - s === 2 && d[s + 1] === 0x2e) flag(HAS_DOTDOT, s, e);
+    if (d[m0] === 0x30) flag(ZERO_PADDED, s, e);
+    if (e - s > MAX_TREE_ENTRY_LEN) flag(LARGE_PATHNAME, s, e);
 
     if (maybeDotfile(d[s])) {
-      if (isDotGit(d, s, e)) flag('hasDotgit', s, e);
+      if (isDotGit(d, s, e)) flag(HAS_DOTGIT, s, e);
       if (isDotGitmodules(d, s, e)) {
-        if (!isLink(mode)) check.want(SPECIAL_GITMODULES, oid);
-        else if (check.report('gitmodulesSymlink', `.gitmodules is a symbolic link (${quote(s, e)})`)) return;
+        if (!isLink(mode)) check.want(SPECIAL_GITMODULES, d.subarray(oid0, oid0 + 20));
+        else if (check.report('gitmodulesSymlink', `.gitmodules is a symbolic link (${quote(d, s, e)})`)) return;
       }
       if (isDotGitattributes(d, s, e)) {
-        if (!isLink(mode)) check.want(SPECIAL_GITATTRIBUTES, oid);
-        else if (check.report('gitattributesSymlink', `.gitattributes is a symlink (${quote(s, e)})`)) return;
+        if (!isLink(mode)) check.want(SPECIAL_GITATTRIBUTES, d.subarray(oid0, oid0 + 20));
+        else if (check.report('gitattributesSymlink', `.gitattributes is a symlink (${quote(d, s, e)})`)) return;
       }
       if (isLink(mode)) {
-        if (isDotGitignore(d, s, e) && check.report('gitignoreSymlink', `.gitignore is a symlink (${quote(s, e)})`)) return;
-        if (isDotMailmap(d, s, e) && check.report('mailmapSymlink', `.mailmap is a symlink (${quote(s, e)})`)) return;
+        if (isDotGitignore(d, s, e) && check.report('gitignoreSymlink', `.gitignore is a symlink (${quote(d, s, e)})`)) return;
+        if (isDotMailmap(d, s, e) && check.report('mailmapSymlink', `.mailmap is a symlink (${quote(d, s, e)})`)) return;
       }
     }
     // "a\.git" is a path on Windows: every part after a backslash is a name there
     if (backslash) {
       for (let i = s; i < e; i++) {
         if (d[i] !== 0x5c) continue;
-        if (isNtfsDotGit(d, i + 1, e)) flag('hasDotgit', s, e);
+        if (isNtfsDotGit(d, i + 1, e)) flag(HAS_DOTGIT, s, e);
         if (isNtfsDotGitmodules(d, i + 1, e)) {
-          if (!isLink(mode)) check.want(SPECIAL_GITMODULES, oid);
-          else if (check.report('gitmodulesSymlink', `.gitmodules is a symbolic link (${quote(s, e)})`)) return;
+          if (!isLink(mode)) check.want(SPECIAL_GITMODULES, d.subarray(oid0, oid0 + 20));
+          else if (check.report('gitmodulesSymlink', `.gitmodules is a symbolic link (${quote(d, s, e)})`)) return;
         }
       }
     }
 
     if (mode !== MODE_EXEC && mode !== MODE_FILE && mode !== MODE_LINK && mode !== MODE_TREE && mode !== MODE_GITLINK && mode !== 0o100664) {
-      flag('badFilemode', s, e);
+      flag(BAD_FILEMODE, s, e);
     }
     if (prevS >= 0) {
       const order = verifyOrdered(d, prevMode, prevS, prevE, mode, s, e, candidates);
-      if (order === UNORDERED) flag('treeNotSorted', s, e);
-      else if (order === HAS_DUPS) flag('duplicateEntries', s, e);
+      if (order === UNORDERED) flag(NOT_SORTED, s, e);
+      else if (order === HAS_DUPS) flag(DUPLICATE_ENTRIES, s, e);
     }
     prevS = s;
     prevE = e;
     prevMode = mode;
   }
-  for (const id of SUMMARY_ORDER) {
-    const entry = found.get(id);
-    if (entry !== undefined && check.report(id, `${MSG[id]} (${entry})`)) return;
-  }
+  if (flags === 0) return;
+  // (copied out first: a report may run another check, which reuses the scratch)
+  const named = SUMMARY.map(([id, message], f) => (flags & (1 << f) ? ([id, `${message} (${quote(d, firstStart[f], firstEnd[f])})`] as const) : null));
+  for (const x of named) if (x && check.report(x[0], x[1])) return;
 }
 
 const UNORDERED = -1;

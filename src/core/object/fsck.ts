@@ -8,9 +8,9 @@
  * tree that names it is checked then, and `finish` reads the others (met before their tree,
  * or already stored) through an ObjectFinder, as git's fsck_finish does.
  */
-import { checkCommit, checkTag, type Report } from './fsck-commit.js';
+import { checkCommit, checkTag } from './fsck-commit.js';
 import { checkGitattributes, checkGitmodules } from './fsck-blobs.js';
-import { DEFAULT_FSCK_LEVELS, type FsckLevels, type FsckMsgId } from './fsck-ids.js';
+import { DEFAULT_FSCK_LEVELS, type FsckLevels, type FsckMsgId, type Report } from './fsck-ids.js';
 import { checkTree, SPECIAL_GITATTRIBUTES, SPECIAL_GITMODULES, type TreeCheck } from './fsck-tree.js';
 import type { ObjectFinder } from './finder.js';
 import { oidToHex } from '../oid.js';
