@@ -8,7 +8,7 @@
  * (a blank line, or at least a final LF) with no NUL before that end, or nothing else is read.
  * Text is scanned as latin1, one character per byte, so offsets are byte offsets.
  */
-import { checkRefName } from '../refname.js';
+import { checkRefFormat } from '../refname.js';
 import type { FsckMsgId, Report } from './fsck-ids.js';
 
 /** git's time_t limit: a date must fit a signed 64-bit count of seconds */
@@ -109,7 +109,7 @@ export function checkTag(data: Uint8Array, report: Report): void {
   eol = t.indexOf('\n', p);
   if (eol < 0) return void report('missingTag', "invalid format - unexpected end after 'type' line");
   const name = t.slice(p, eol);
-  if (checkRefName(`refs/tags/${Buffer.from(name, 'latin1').toString('utf8')}`) && report('badTagName', `invalid 'tag' name: ${JSON.stringify(name.slice(0, 200))}`)) return;
+  if (checkRefFormat(`refs/tags/${Buffer.from(name, 'latin1').toString('utf8')}`) && report('badTagName', `invalid 'tag' name: ${JSON.stringify(name.slice(0, 200))}`)) return;
   p = eol + 1;
   if (!t.startsWith('tagger ', p)) {
     if (report('missingTaggerEntry', "invalid format - expected 'tagger' line")) return;
