@@ -4,8 +4,11 @@
 // through a signed char, so a 0xFF byte ends the blob early and a UTF-8 BOM is a syntax error,
 // while a client reads the checked-out file unsigned and sees what follows; gitwell reads
 // it as the client does, and so checks entries git's fsck never looks at.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGitConfig } from '../src/core/config-file.js';
+import { Fsck } from '../src/core/object/fsck.js';
+import { DEFAULT_FSCK_LEVELS } from '../src/core/object/fsck-ids.js';
 import { isValidSubmoduleName, isValidSubmoduleUrl, urlDecode } from '../src/core/submodule-rules.js';
 import { git, gitOk, removeTempDirs, tempDir } from './helpers/git.js';
 import { blobFindingIds, gitFsckFindings, writeLiterally } from './helpers/fsck.js';
@@ -171,7 +174,7 @@ describe('.gitmodules checks', () => {
     // ...but git reading the same bytes as a file (what `git submodule` does in a checkout) sees the url
     const file = `${tempDir()}/gitmodules`;
     for (const bytes of [afterFF, withBom]) {
-      (await import('node:fs')).writeFileSync(file, bytes);
+      fs.writeFileSync(file, bytes);
       const r = await git(['config', '-f', file, '--get', 'submodule.x.url']);
       expect(r.stdout.trim()).toBe(URL_OPTION);
     }
@@ -199,5 +202,45 @@ describe('submodule rules', () => {
   it('url decoding leaves the scheme and %00 alone', () => {
     expect(urlDecode('a%3ab:%41%4a%zz%4')).toBe('a%3ab:AJ%zz%4');
     expect(urlDecode('x%00y%0a')).toBe('x%00y\n');
+  });
+});
+
+describe('blobs named by trees (git fsck_finish)', () => {
+  const bad = Buffer.from(`[submodule "x"]\n\turl = ${URL_OPTION}\n`);
+  const blobOid = Buffer.alloc(20, 0x11);
+  const treeNaming = (name: string, oid: Buffer, mode = '100644') => Buffer.concat([Buffer.from(`${mode} ${name}\0`), oid]);
+  const TREE = Buffer.alloc(20, 0x22);
+
+  it('a blob after its tree is checked at once; one before it, or stored already, by finish', () => {
+    const after = new Fsck(DEFAULT_FSCK_LEVELS);
+    expect(after.check(2, treeNaming('.gitmodules', blobOid), TREE)).toBeNull();
+    expect(after.pending).toBe(true);
+    expect(after.check(3, bad, blobOid)).toMatchObject({ id: 'gitmodulesUrl' });
+    expect(after.pending).toBe(false);
+
+    const before = new Fsck(DEFAULT_FSCK_LEVELS);
+    expect(before.check(3, bad, blobOid)).toBeNull();
+    expect(before.check(2, treeNaming('.gitmodules', blobOid), TREE)).toBeNull();
+    const reads: string[] = [];
+    const finder = { get: (oid: Uint8Array) => (reads.push(Buffer.from(oid).toString('hex')), { type: 3, data: bad }) };
+    expect(before.finish(finder)).toMatchObject({ id: 'gitmodulesUrl', oid: blobOid.toString('hex') });
+    expect(reads).toEqual([blobOid.toString('hex')]);
+    // checked once: a second tree naming it asks for nothing more
+    expect(before.check(2, treeNaming('.gitmodules', blobOid), TREE)).toBeNull();
+    expect(before.pending).toBe(false);
+  });
+
+  it('missing, or not a blob: gitmodulesMissing, gitmodulesBlob (and the .gitattributes ones)', () => {
+    const cases: Array<[string, { type: number; data: Buffer } | undefined, string]> = [
+      ['.gitmodules', undefined, 'gitmodulesMissing'],
+      ['.gitmodules', { type: 2, data: Buffer.alloc(0) }, 'gitmodulesBlob'],
+      ['.gitattributes', undefined, 'gitattributesMissing'],
+      ['.gitattributes', { type: 1, data: Buffer.alloc(0) }, 'gitattributesBlob'],
+    ];
+    for (const [name, found, id] of cases) {
+      const f = new Fsck(DEFAULT_FSCK_LEVELS);
+      f.check(2, treeNaming(name, blobOid, name === '.gitmodules' ? '160000' : '100644'), TREE);
+      expect(f.finish({ get: () => found }), `${name} ${id}`).toMatchObject({ id });
+    }
   });
 });

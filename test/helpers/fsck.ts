@@ -6,6 +6,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { Fsck } from '../../src/core/object/fsck.js';
 import { FSCK_MSG_IDS, GIT_MSG_TYPES, type FsckLevels } from '../../src/core/object/fsck-ids.js';
+import { git, gitBytes, gitOk, tempDir } from './git.js';
 
 /** Every id at warn: nothing stops a check early, every finding is collected. */
 export const ALL_WARN = Object.fromEntries(FSCK_MSG_IDS.map((id) => [id, 'warn'])) as unknown as FsckLevels;
@@ -43,7 +44,6 @@ export function blobFindingIds(name: string, blob: Buffer | string, mode = '1006
  * look like "error in tree <oid>: hasDotgit: contains '.git'" or "warning in blob <oid>: ...".
  */
 export async function gitFsckFindings(repo: string): Promise<Map<string, Set<string>>> {
-  const { git } = await import('./git.js');
   const r = await git(['fsck', '--no-dangling', '--no-progress'], { cwd: repo });
   const out = new Map<string, Set<string>>();
   for (const line of (r.stderr + r.stdout).split('\n')) {
@@ -57,7 +57,6 @@ export async function gitFsckFindings(repo: string): Promise<Map<string, Set<str
 
 /** Writes an object as-is (`hash-object --literally`: git's own checks do not interfere); its oid. */
 export async function writeLiterally(repo: string, type: string, data: Buffer | string): Promise<string> {
-  const { gitOk } = await import('./git.js');
   return gitOk(['hash-object', '-t', type, '--literally', '-w', '--stdin'], { cwd: repo, input: data });
 }
 
@@ -88,7 +87,6 @@ export function packFromObjects(objects: Array<{ type: string; data: Buffer | st
  * "warning: object ..." lines. For objects plain `git fsck` cannot even parse.
  */
 export async function gitIndexPackFindings(repo: string, type: string, data: Buffer | string, warn: string[]): Promise<{ ids: string[]; refused: boolean }> {
-  const { gitBytes, tempDir } = await import('./git.js');
   const dir = tempDir('gw-onepack-');
   const file = path.join(dir, 'one.pack');
   fs.writeFileSync(file, packFromObjects([{ type, data }]));
