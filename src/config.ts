@@ -1,6 +1,32 @@
 /** Configuration: flags over environment over defaults, validated in one place. */
 import path from 'node:path';
 import { z } from 'zod';
+import { FSCK_LEVEL_NAMES, FSCK_MSG_IDS, findMsgId, fsckLevels, levelRefusal, type FsckLevel, type FsckMsgId } from './core/object/fsck-ids.js';
+
+/** GITWELL_FSCK_<MSGID>=error|warn|ignore, as git's receive.fsck.<msg-id>; the id in any case. */
+export const FSCK_ENV_PREFIX = 'GITWELL_FSCK_';
+
+/** The fsck levels: git's message ids (any case) to error | warn | ignore, over the defaults. */
+const FsckSettings = z
+  .record(z.string(), z.string())
+  .superRefine((raw, ctx) => {
+    for (const [name, value] of Object.entries(raw)) {
+      const env = FSCK_ENV_PREFIX + name;
+      const id = findMsgId(name);
+      const level = value.trim().toLowerCase() as FsckLevel;
+      if (!id) ctx.addIssue({ code: 'custom', message: `${env}: "${name}" is not one of git's fsck message ids (any case): ${FSCK_MSG_IDS.join(', ')}` });
+      else if (!FSCK_LEVEL_NAMES.includes(level)) ctx.addIssue({ code: 'custom', message: `${env}: level "${value}" is not error, warn or ignore` });
+      else {
+        const refusal = levelRefusal(id, level);
+        if (refusal) ctx.addIssue({ code: 'custom', message: `${env}: ${refusal}` });
+      }
+    }
+  })
+  .transform((raw) => {
+    const overrides: Partial<Record<FsckMsgId, FsckLevel>> = {};
+    for (const [name, value] of Object.entries(raw)) overrides[findMsgId(name)!] = value.trim().toLowerCase() as FsckLevel;
+    return fsckLevels(overrides);
+  });
 
 export const ConfigSchema = z.object({
   dataDir: z.string().min(1),
@@ -40,6 +66,8 @@ export const ConfigSchema = z.object({
   quotaRepos: z.coerce.number().int().positive(),
   quotaStorageBytes: z.coerce.number().int().positive(),
   quotaApiCallsPerMonth: z.coerce.number().int().positive(),
+  /** fsck level of every message id, for pushes and for objects the REST API writes */
+  fsck: FsckSettings,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -69,10 +97,17 @@ export function loadConfig(flags: Partial<Record<keyof Config, string | number |
     quotaRepos: pick('quotaRepos', 'GITWELL_QUOTA_REPOS', 100_000),
     quotaStorageBytes: pick('quotaStorageBytes', 'GITWELL_QUOTA_STORAGE_BYTES', 1024 ** 4),
     quotaApiCallsPerMonth: pick('quotaApiCallsPerMonth', 'GITWELL_QUOTA_API_CALLS_PER_MONTH', 1_000_000_000),
+    fsck: Object.fromEntries(
+      Object.entries(env)
+        .filter(([k, v]) => k.startsWith(FSCK_ENV_PREFIX) && v !== undefined)
+        .map(([k, v]) => [k.slice(FSCK_ENV_PREFIX.length), v!]),
+    ),
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`invalid configuration: ${issue.path.join('.')}: ${issue.message}`);
+    // fsck messages name their environment variable already
+    const where = issue.path.length === 0 || issue.path[0] === 'fsck' ? '' : `${issue.path.join('.')}: `;
+    throw new Error(`invalid configuration: ${where}${issue.message}`);
   }
   return parsed.data;
 }

@@ -7,13 +7,18 @@
  */
 const BAD_CHAR = /[\x00-\x20\x7f~^:?*[\\]/;
 
-/** Returns null when `name` is a valid ref name, else why not. */
 /** Longer names are refused: they would not fit an LMDB key, and no real ref needs them. */
 export const MAX_REF_NAME_BYTES = 1024;
 
+/** Returns null when `name` is a valid ref name, else why not. */
 export function checkRefName(name: string): string | null {
-  if (name.length === 0) return 'empty ref name';
   if (Buffer.byteLength(name) > MAX_REF_NAME_BYTES) return `ref name longer than ${MAX_REF_NAME_BYTES} bytes`;
+  return checkRefFormat(name);
+}
+
+/** git's check-ref-format rules alone (what fsck asks of a tag's name); null when `name` passes. */
+export function checkRefFormat(name: string): string | null {
+  if (name.length === 0) return 'empty ref name';
   if (name === '@') return 'ref name "@" is not allowed';
   if (BAD_CHAR.test(name)) return 'ref name contains a forbidden character';
   if (name.includes('..')) return 'ref name contains ".."';

@@ -10,11 +10,15 @@
  * transaction with the new objects' membership. A failure anywhere before that moves nothing.
  * A failure the client should hear about (a full disk included) is said in the protocol: an
  * `unpack <reason>` or `ng <ref> <reason>` line, and `error: …` on the progress channel.
+ * fsck warnings go to the client on side-band 2, as "remote: warning: object <oid>: <id>: ..."
+ * lines, at most MAX_WARNING_LINES of them.
  */
 import { GitwellError } from '../core/errors.js';
 import { checkPushRefName } from '../core/refname.js';
 import { oidFromHex, oidToHex, ZERO_OID } from '../core/oid.js';
 import { OidIndex } from '../core/oid-index.js';
+import { DEFAULT_FSCK_LEVELS, type FsckLevels } from '../core/object/fsck-ids.js';
+import type { ObjectFinding } from '../core/object/fsck.js';
 import { CommitGraph, commitInfo, type CommitInfo } from './commit-graph.js';
 import { commitCache } from '../services/commit-cache.js';
 import { walkObjectsAsync } from '../core/walk.js';
@@ -81,7 +85,21 @@ function parseCommands(head: Buffer): Commands {
   return { commands, caps, pushOptions, packAt: r.offset };
 }
 
-function report(caps: Set<string>, unpack: string, commands: Command[], progress: string[]): Buffer {
+/** A pack of a million bad trees must not make a reply of a million lines. */
+export const MAX_WARNING_LINES = 20;
+
+/** git's own wording ("warning: object <oid>: <id>: <message>"), the client adds "remote: ". */
+function warningLines(warnings: ObjectFinding[], count: number): string[] {
+  const lines = warnings.slice(0, MAX_WARNING_LINES).map((w) => `warning: object ${w.oid}: ${w.id}: ${w.message.replace(/[\r\n]/g, ' ')}\n`);
+  if (count > lines.length) lines.push(`warning: and ${count - lines.length} more fsck warnings\n`);
+  return lines;
+}
+
+/**
+ * The report-status, with progress and messages before it on side-band 2 (when the client
+ * asked for side-band-64k). `quiet` silences progress, not warnings.
+ */
+function report(caps: Set<string>, unpack: string, commands: Command[], progress: string[], messages: string[] = []): Buffer {
   const lines: Buffer[] = [pkt(`unpack ${unpack}\n`)];
   for (const c of commands) lines.push(pkt(c.error ? `ng ${c.ref} ${c.error}\n` : `ok ${c.ref}\n`));
   lines.push(FLUSH);
@@ -89,6 +107,7 @@ function report(caps: Set<string>, unpack: string, commands: Command[], progress
   if (!caps.has('side-band-64k')) return status;
   const out: Buffer[] = [];
   if (!caps.has('quiet')) for (const m of progress) out.push(...sideband(2, Buffer.from(m)));
+  for (const m of messages) out.push(...sideband(2, Buffer.from(m)));
   out.push(...sideband(1, status), FLUSH);
   return Buffer.concat(out);
 }
@@ -122,6 +141,8 @@ export interface ReceiveOptions {
   large?: { bytes: number; gate: Gate };
   /** where a first push's pack is kept as the repo's clone pack (see seedClonePack) */
   packCache?: PackCache;
+  /** fsck levels (the server's configuration) */
+  fsck?: FsckLevels;
 }
 
 export async function receivePack(store: Store, repo: RepoRecord, body: FileSource, opts: ReceiveOptions = {}): Promise<Buffer> {
@@ -136,6 +157,7 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
 async function applyPush(store: Store, repo: RepoRecord, commands: Command[], caps: Set<string>, pack: FileSource, opts: ReceiveOptions): Promise<Buffer> {
   const wasEmpty = store.listRefs(repo.id).length === 0;
   const progress: string[] = [];
+  const messages: string[] = [];
 
   for (const c of commands) {
     const why = checkPushRefName(c.ref);
@@ -156,9 +178,10 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   }
   if (pack.size > 0) {
     try {
-      const r = await ingestPack(store, repo.id, pack);
-      packed = new OidIndex(r.oidTable, r.objects);
+      const r = await ingestPack(store, repo.id, pack, opts.fsck ?? DEFAULT_FSCK_LEVELS);
+      packed = r.index;
       packedCount = r.thin === 0 ? r.objects : 0;
+      messages.push(...warningLines(r.warnings, r.warningCount));
       packTypes = r.types;
       packSizes = r.objectSizes;
       progress.push(`Resolved ${r.objects} objects (${r.deltas} deltas${r.thin ? `, ${r.thin} thin bases` : ''}).\n`);
@@ -231,7 +254,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   const atomic = caps.has('atomic');
   if (atomic && commands.some((c) => c.error)) {
     for (const c of commands) c.error ??= 'atomic push failed';
-    return report(caps, 'ok', commands, progress);
+    return report(caps, 'ok', commands, progress, messages);
   }
   const todo = commands.filter((c) => !c.error);
   const updates: RefUpdate[] = todo.map((c) => ({
@@ -262,7 +285,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
       await seedClonePack(store, repo, opts.packCache, commands, pack, packedCount);
     }
   }
-  return report(caps, 'ok', commands, progress);
+  return report(caps, 'ok', commands, progress, messages);
 }
 
 /**

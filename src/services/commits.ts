@@ -6,11 +6,17 @@
  * all put in the store first; then ONE compare-and-swap moves the branch from the head the
  * commit was built on. Of N racing commits on one head exactly one wins; the others get 409
  * with the head that won as `current_sha`.
+ *
+ * Every new object passes the fsck a push passes, at the server's levels, before anything is
+ * stored (fsck-new-objects.ts). A path that is plainly not one git can hold is refused first,
+ * as a bad request field (400); so is a date git cannot write (before 1970: git writes seconds
+ * since the epoch, unsigned).
  */
 import { isUtf8 } from 'node:buffer';
 import { conflict, GitwellError, invalid, unprocessable } from '../core/errors.js';
 import { serializeCommit } from '../core/object/commit.js';
-import { isDotGitName } from '../core/object/fsck.js';
+import { isDotGitName } from '../core/object/dotfile-names.js';
+import { DEFAULT_FSCK_LEVELS, type FsckLevels, type FsckMsgId } from '../core/object/fsck-ids.js';
 import { MODE_EXEC, MODE_FILE, MODE_LINK } from '../core/object/tree.js';
 import { hashObject, oidToHex, TYPE_CODE } from '../core/oid.js';
 import type { Ident } from '../core/object/ident.js';
@@ -19,6 +25,7 @@ import { commitTree, isSha, resolveCommit } from './objects.js';
 import { branchRef } from './refs.js';
 import { applyEdits, EditError, type TextEdit } from './text-edit.js';
 import { blobObject, TreeEditor, type NewObject, type TreeNode } from './tree-edit.js';
+import { fsckNewObjects } from './fsck-new-objects.js';
 
 export interface PersonInput {
   name: string;
@@ -53,6 +60,8 @@ export interface CommitLimits {
   beforeWrite?(newBytes: number): void;
   /** called with the same bytes when they were not written after all (the branch moved) */
   notWritten?(newBytes: number): void;
+  /** the server's fsck levels (default: gitwell's defaults) */
+  fsck?: FsckLevels;
 }
 
 export interface CommitResult {
@@ -65,9 +74,12 @@ export interface CommitResult {
 const MODES: Record<string, number> = { '100644': MODE_FILE, '100755': MODE_EXEC, '120000': MODE_LINK };
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Splits and checks a path as git fsck would judge the tree it makes. */
-export function checkPath(path: string, field: string): string[] {
-  const bad = (why: string) => invalid(`${field}: ${why}`, { field, path });
+/**
+ * Splits and checks a path as git fsck would judge the tree it makes: a ".", ".." or ".git"
+ * segment is refused while its fsck id is an error (the tree would be refused anyway).
+ */
+export function checkPath(path: string, field: string, levels: FsckLevels = DEFAULT_FSCK_LEVELS): string[] {
+  const bad = (why: string, fsck?: FsckMsgId) => invalid(`${field}: ${why}${fsck ? ` (fsck: ${fsck})` : ''}`, { field, path, ...(fsck ? { fsck } : {}) });
   if (path === '') throw bad('path is empty');
   if (path.length > 4096) throw bad('path is longer than 4096 characters');
   if (path.startsWith('/')) throw bad('path must be relative (no leading "/")');
@@ -75,8 +87,8 @@ export function checkPath(path: string, field: string): string[] {
   const segs = path.split('/');
   for (const s of segs) {
     if (s === '') throw bad('path has an empty segment');
-    if (s === '.' || s === '..') throw bad(`path has a "${s}" segment`);
-    if (isDotGitName(s)) throw bad('path has a ".git" segment');
+    const id: FsckMsgId | null = s === '.' ? 'hasDot' : s === '..' ? 'hasDotdot' : isDotGitName(s) ? 'hasDotgit' : null;
+    if (id && levels[id] === 'error') throw bad(id === 'hasDotgit' ? 'path has a ".git" segment' : `path has a "${s}" segment`, id);
   }
   return segs;
 }
@@ -85,6 +97,13 @@ function ident(p: PersonInput, field: string, now: number): Ident {
   if (p.date === undefined) return { name: p.name.trim(), email: p.email.trim(), time: now, tz: '+0000' };
   const ms = Date.parse(p.date);
   if (Number.isNaN(ms)) throw invalid(`${field}.date is not an ISO 8601 date`, { field: `${field}.date` });
+  // git's date is an unsigned count of seconds: there is no way to write one before the epoch
+  if (ms < 0) {
+    throw invalid(`${field}.date ${p.date} is before 1970-01-01T00:00:00Z, which a git commit cannot hold (fsck: badDate)`, {
+      field: `${field}.date`,
+      fsck: 'badDate',
+    });
+  }
   const m = /([+-])(\d{2}):?(\d{2})$/.exec(p.date);
   const tz = m ? `${m[1]}${m[2]}${m[3]}` : '+0000';
   return { name: p.name.trim(), email: p.email.trim(), time: Math.floor(ms / 1000), tz };
@@ -118,7 +137,7 @@ function fileAt(store: Store, tree: TreeEditor, segs: string[], field: string): 
 
 function applyChange(store: Store, tree: TreeEditor, c: ChangeInput, i: number, limits: CommitLimits, out: NewObject[]): void {
   const field = `changes.${i}`;
-  const segs = checkPath(c.path, `${field}.path`);
+  const segs = checkPath(c.path, `${field}.path`, limits.fsck);
   const action = c.action ?? 'create';
   const mode = c.mode === undefined ? undefined : MODES[c.mode];
   const putBlob = (path: string[], data: Buffer, m: number) => {
@@ -163,7 +182,7 @@ function applyChange(store: Store, tree: TreeEditor, c: ChangeInput, i: number, 
     }
     case 'rename': {
       if (c.new_path === undefined) throw invalid(`${field}.new_path is required to rename`, { field: `${field}.new_path` });
-      const to = checkPath(c.new_path, `${field}.new_path`);
+      const to = checkPath(c.new_path, `${field}.new_path`, limits.fsck);
       if (tree.get(to)) throw unprocessable(`${c.new_path} already exists`, { field: `${field}.new_path`, path: c.new_path });
       const node = tree.remove(segs);
       if (!node) throw unprocessable(`${c.path} does not exist`, { field: `${field}.path`, path: c.path });
@@ -209,6 +228,7 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
   const data = serializeCommit({ tree: oidToHex(treeOid), parents: base ? [base] : [], author, committer, message });
   const commitOid = hashObject('commit', data);
   objects.push({ oid: commitOid, type: TYPE_CODE.commit, data });
+  fsckNewObjects(store, repo, objects, limits.fsck ?? DEFAULT_FSCK_LEVELS);
 
   let fresh = 0;
   if (limits.beforeWrite) {

@@ -3,11 +3,18 @@
  * are written, and written in batches by LMDB's writer thread while decoding goes on; they
  * become readable through a repo only when the ref transaction that follows adds them to its
  * membership. At most MAX_INFLIGHT_BYTES of objects are in flight, so memory stays bounded.
+ *
+ * fsck runs at the server's levels: an error refuses the pack, warnings come back to be told
+ * to the client. A .gitmodules or .gitattributes blob that came before the tree naming it, or
+ * that the repo already had, is checked once the whole pack is stored, read through the pack
+ * and the repo's membership (never another repo's objects: its content would show in the error).
  */
 import fs from 'node:fs';
-import { fsckObject } from '../core/object/fsck.js';
-import { indexPack, type IndexResult, type PackSource } from '../core/pack/indexer.js';
-import type { NewObject, Store } from '../../storage/index.js';
+import { OidIndex } from '../core/oid-index.js';
+import { describeFinding, Fsck, type ObjectFinding } from '../core/object/fsck.js';
+import { DEFAULT_FSCK_LEVELS, type FsckLevels } from '../core/object/fsck-ids.js';
+import { indexPack, packError, type IndexResult, type PackSource } from '../core/pack/indexer.js';
+import type { Store } from '../../storage/index.js';
 import { FileSource } from './spool.js';
 import { Slicer } from '../core/slice.js';
 
@@ -24,7 +31,16 @@ const MAX_REUSED_DEPTH = 50;
 /** Records held for one batch: a slice's worth, or this many bytes. */
 const BATCH_BYTES = 2 * 1024 * 1024;
 
-export async function ingestPack(store: Store, repoId: number, src: PackSource): Promise<IndexResult> {
+export interface IngestResult extends IndexResult {
+  /** the pack's objects: position in `oidTable` by id */
+  index: OidIndex;
+  /** fsck warnings: the first ones, and how many there were */
+  warnings: ObjectFinding[];
+  warningCount: number;
+}
+
+export async function ingestPack(store: Store, repoId: number, src: PackSource, levels: FsckLevels = DEFAULT_FSCK_LEVELS): Promise<IngestResult> {
+  const fsck = new Fsck(levels);
   // Each record is encoded at once (the entry's bytes are a view of the pack's read window,
   // valid only during the sink call) and handed to the writer thread in batches, at the end
   // of each time slice; past MAX_INFLIGHT_BYTES not yet committed, the decoder waits.
@@ -51,7 +67,10 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource):
   };
   const slicer = new Slicer();
   const result = await indexPack(src, {
-    check: (type, data) => fsckObject(type, data),
+    check: (type, data, oid) => {
+      const f = fsck.check(type, data, oid);
+      return f && describeFinding(f);
+    },
     sink(oid, type, data, entry) {
       if (failure !== undefined) throw failure;
       const packed = entry.depth <= MAX_REUSED_DEPTH && entry.size < 2 ** 48 ? entry : undefined;
@@ -70,7 +89,14 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource):
   });
   await flush();
   await drain(0);
-  return result;
+  const index = new OidIndex(result.oidTable, result.objects);
+  if (fsck.pending) {
+    const bad = fsck.finish({
+      get: (oid) => (index.indexOf(oid) >= 0 || store.isMember(repoId, oid) ? store.viewObject(oid) : undefined),
+    });
+    if (bad) throw packError(`object ${bad.oid} is invalid: ${describeFinding(bad)}`);
+  }
+  return { ...result, index, warnings: fsck.warnings, warningCount: fsck.warningCount };
 }
 
 /** Ingests a .pack file from disk (the benchmark's entry point). */

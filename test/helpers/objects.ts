@@ -15,7 +15,7 @@ export interface TreeEntry {
 
 /** The raw bytes of a tree, in git's order; names are not checked (that is the point). */
 export function treeBytes(entries: TreeEntry[]): Buffer {
-  const key = (e: TreeEntry) => Buffer.from(e.name + (e.mode === '40000' ? '/' : ''), 'utf8');
+  const key = (e: TreeEntry) => Buffer.from(e.name + (/^0*40000$/.test(e.mode) ? '/' : ''), 'utf8');
   const sorted = [...entries].sort((a, b) => Buffer.compare(key(a), key(b)));
   return Buffer.concat(
     sorted.map((e) => Buffer.concat([Buffer.from(`${e.mode} ${e.name}\0`, 'utf8'), Buffer.from(e.oid, 'hex')])),

@@ -8,7 +8,9 @@
 // Why: the interop suite must fail only for gitwell's faults. Run it against stock git with
 //   GITWELL_CLI=test/helpers/reference-server.mjs npx vitest run test/interop-*.test.ts
 // and every case should pass; a case that fails here is a wrong test, not a server bug.
-// Repos are bare git repos with receive.fsckObjects and uploadpack.allowFilter on.
+// Repos are bare git repos with receive.fsckObjects and uploadpack.allowFilter on, at gitwell's
+// default fsck levels where they differ from git's strict receive (zero-padded modes and a NUL
+// in a commit message are warnings), and GITWELL_FSCK_<ID>=<level> as receive.fsck.<id>.
 import { spawn, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -112,6 +114,13 @@ function serve() {
     };
     if (req.headers['git-protocol']) env.GIT_PROTOCOL = req.headers['git-protocol'];
     if (req.headers['content-encoding']) env.HTTP_CONTENT_ENCODING = req.headers['content-encoding'];
+    const levels = { zeroPaddedFilemode: 'warn', nulInCommit: 'warn' };
+    for (const [k, v] of Object.entries(process.env)) if (k.startsWith('GITWELL_FSCK_')) levels[k.slice(13)] = v;
+    Object.entries(levels).forEach(([id, level], i) => {
+      env[`GIT_CONFIG_KEY_${i}`] = `receive.fsck.${id}`;
+      env[`GIT_CONFIG_VALUE_${i}`] = level;
+    });
+    env.GIT_CONFIG_COUNT = String(Object.keys(levels).length);
     const cgi = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
     req.pipe(cgi.stdin);
     cgi.stdin.on('error', () => {});

@@ -106,7 +106,7 @@ export async function handleGit(store: Store, config: Config, req: HttpRequest, 
       if (refused) return { status: 200, headers, body: refused };
       throw err;
     }
-    const opts = { large: { bytes: config.ingestLargeBytes, gate: largeIngests(config) }, packCache: cache };
+    const opts = { large: { bytes: config.ingestLargeBytes, gate: largeIngests(config) }, packCache: cache, fsck: config.fsck };
     return { status: 200, headers, body: await receivePack(store, repo, spool.source(), opts) };
   } catch (e) {
     return gitError(e);

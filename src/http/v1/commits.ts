@@ -44,6 +44,7 @@ export async function create(ctx: Context): Promise<HttpReply> {
     maxFileBytes: ctx.config.commitMaxFileBytes,
     beforeWrite: (bytes) => q.chargeStorage(key!.org, bytes),
     notWritten: (bytes) => q.refundStorage(key!.org, bytes),
+    fsck: ctx.config.fsck,
   });
   return json(201, result);
 }

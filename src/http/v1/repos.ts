@@ -53,7 +53,7 @@ export async function create(ctx: Context): Promise<HttpReply> {
       ctx.store,
       repo,
       { branch: repo.defaultBranch, message: 'Initial commit', author: { name: 'gitwell', email: 'gitwell@localhost' }, changes: [{ path: 'README.md', content: readme }] },
-      { maxFiles: 1, maxFileBytes: ctx.config.commitMaxFileBytes },
+      { maxFiles: 1, maxFileBytes: ctx.config.commitMaxFileBytes, fsck: ctx.config.fsck },
     );
   }
   return json(201, repoJson(ctx.store, repo, baseUrl(ctx)));
