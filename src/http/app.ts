@@ -2,14 +2,13 @@
  * The request pipeline: request id, routing, the handler, and errors mapped in the dialect of
  * the route (Coregit JSON for /v1, OpenCodeHub envelope for /api, text for git).
  */
-import { randomBytes } from 'node:crypto';
 import { GitwellError } from '../core/errors.js';
 import type { Store } from '../../storage/index.js';
 import type { Config } from '../config.js';
 import type { PackCache } from '../services/pack-cache.js';
-import type { HotCache } from './v1/hot.js';
 import { coregitErrorBody, opencodehubErrorBody, STATUS, toGitwellError } from './errors.js';
-import { Router, type Dialect, type Route } from './router.js';
+import { nextRequestId } from './request-id.js';
+import { Router, type Dialect, type ReplyCache, type Route } from './router.js';
 import type { AppHandler, HttpReply } from './uws.js';
 
 function errorReply(e: unknown, dialect: Dialect, requestId: string): HttpReply {
@@ -18,16 +17,7 @@ function errorReply(e: unknown, dialect: Dialect, requestId: string): HttpReply 
   return { status: STATUS[err.code], headers: { 'content-type': 'application/json' }, body };
 }
 
-// request ids: a random per-process prefix and a counter (cheaper than random bytes per request)
-const ID_PREFIX = randomBytes(4).toString('hex');
-let idCounter = 0;
-
-/** The caller's X-Request-Id (cleaned, at most 64 characters), else a new one. */
-export function nextRequestId(given: string | undefined): string {
-  return (given && given.slice(0, 64).replace(/[^\w.-]/g, '')) || `${ID_PREFIX}${(idCounter++).toString(36)}`;
-}
-
-export function createApp(store: Store, config: Config, routes: Route[], packCache?: PackCache, hot?: HotCache): AppHandler {
+export function createApp(store: Store, config: Config, routes: Route[], packCache?: PackCache, hot?: ReplyCache): AppHandler {
   const router = new Router(routes);
   return async (req) => {
     const requestId = nextRequestId(req.headers['x-request-id']);

@@ -6,9 +6,19 @@ import type { Store } from '../../storage/index.js';
 import type { Config } from '../config.js';
 import type { PackCache } from '../services/pack-cache.js';
 import type { HttpReply, HttpRequest } from './uws.js';
-import type { HotCache, HotMark } from './v1/hot.js';
 
 export type Dialect = 'git' | 'v1' | 'api' | 'plain';
+
+/** What a handler says about a 200 reply a reply cache may replay: the repo and its generation. */
+export interface CacheMark {
+  repoId: number;
+  generation: number;
+}
+
+/** Replies kept and replayed while their repo stays the same (http/v1/hot.ts is one). */
+export interface ReplyCache {
+  offer(key: string, reply: HttpReply, mark: CacheMark): void;
+}
 
 export interface Context {
   store: Store;
@@ -19,9 +29,9 @@ export interface Context {
   /** whole-clone packs on disk, when enabled */
   packCache?: PackCache;
   /** replies of hot reads, when enabled (http/v1/hot.ts) */
-  hot?: HotCache;
+  hot?: ReplyCache;
   /** set by a handler whose 200 reply the hot path may replay while the repo stays the same */
-  cacheable?: HotMark;
+  cacheable?: CacheMark;
 }
 
 export interface Route {

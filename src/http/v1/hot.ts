@@ -15,17 +15,15 @@
 import type { KeyRecord, Store } from '../../../storage/index.js';
 import type { Config } from '../../config.js';
 import { quotas } from '../../services/limits.js';
-import { nextRequestId } from '../app.js';
+import { nextRequestId } from '../request-id.js';
 import { matchesHeader } from '../middleware/etag.js';
 import { bucketOf, rateLimitHeaderList, refundNotModified } from '../middleware/rate-limit.js';
+import type { CacheMark, ReplyCache } from '../router.js';
 import { encodeHeaders, type EncodedHeaders, type FastHandler, type HttpReply } from '../uws.js';
 import { knownKey, tokenOf } from './access.js';
 
 /** What the general path says about a reply it may hand over: the repo and its generation. */
-export interface HotMark {
-  repoId: number;
-  generation: number;
-}
+export type HotMark = CacheMark;
 
 interface Entry {
   repoId: number;
@@ -48,7 +46,7 @@ export function hotKey(path: string, query: string, key: KeyRecord | null): stri
 }
 
 /** Replies by key, bounded in bytes; the oldest go first. */
-export class HotCache {
+export class HotCache implements ReplyCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
 
