@@ -13,7 +13,8 @@ import { runningServer, startServer } from './server.js';
 import { collectGarbage } from './services/gc.js';
 import { openStore } from '../storage/index.js';
 import { createKey } from './services/auth.js';
-import { createRepo, repoJson } from './services/repos.js';
+import { createRepo, repoIsEmpty } from './services/repos.js';
+import * as present from './http/v1/present.js';
 
 const BOOLEAN_FLAGS = new Set(['json', 'public', 'private', 'help', 'prune-unreachable']);
 /** flags that take true/false, and mean true when given alone */
@@ -124,7 +125,7 @@ async function main(argv: string[]): Promise<void> {
         description: str(flags.description),
         denyNonFastForwards: onOff('deny-non-fast-forwards', flags['deny-non-fast-forwards']),
       });
-      const out = repoJson(store, repo, baseUrl);
+      const out = present.repo(repo, repoIsEmpty(store, repo), baseUrl);
       if (json) console.log(JSON.stringify(out));
       else console.log(`created ${repo.visibility} repo ${full}: ${out.git_url}`);
     } finally {
@@ -143,7 +144,7 @@ async function main(argv: string[]): Promise<void> {
       const found = store.findRepo(org, namespace, slug);
       if (!found) throw new Error(`no repository ${full}`);
       const repo = store.updateRepo(found.id, { denyNonFastForwards: deny });
-      const out = repoJson(store, repo, baseUrl);
+      const out = present.repo(repo, repoIsEmpty(store, repo), baseUrl);
       if (json) console.log(JSON.stringify(out));
       else console.log(`${full}: deny-non-fast-forwards ${deny}`);
     } finally {

@@ -401,7 +401,7 @@ describe('tree diff and unified patch vs git diff', async () => {
     }
     const got = new Map(r.files.map((f) => [f.path, f.binary ? '- -' : `${f.additions} ${f.deletions}`]));
     expect(got).toEqual(expected);
-    expect(r.total_files).toBe(expected.size);
+    expect(r.files.length).toBe(expected.size);
   });
 });
 

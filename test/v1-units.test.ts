@@ -43,8 +43,8 @@ describe('RateLimiter', () => {
 describe('applyEdits', () => {
   const text = 'alpha\nbeta\ngamma\ndelta\n';
   it('replaces a unique string; omitting new_string deletes it', () => {
-    expect(applyEdits(text, [{ old_string: 'beta', new_string: 'BETA' }])).toBe('alpha\nBETA\ngamma\ndelta\n');
-    expect(applyEdits(text, [{ old_string: 'gamma\n' }])).toBe('alpha\nbeta\ndelta\n');
+    expect(applyEdits(text, [{ oldString: 'beta', newString: 'BETA' }])).toBe('alpha\nBETA\ngamma\ndelta\n');
+    expect(applyEdits(text, [{ oldString: 'gamma\n' }])).toBe('alpha\nbeta\ndelta\n');
   });
   it('replaces a line range, keeping the line structure', () => {
     expect(applyEdits(text, [{ range: [2, 3], content: 'two and three' }])).toBe('alpha\ntwo and three\ndelta\n');
@@ -53,7 +53,7 @@ describe('applyEdits', () => {
     expect(applyEdits('no newline', [{ range: [1, 1], content: 'still none' }])).toBe('still none');
   });
   it('applies edits in order, each on the result of the last', () => {
-    expect(applyEdits(text, [{ old_string: 'alpha', new_string: 'beta2' }, { old_string: 'beta2', new_string: 'x' }])).toBe('x\nbeta\ngamma\ndelta\n');
+    expect(applyEdits(text, [{ oldString: 'alpha', newString: 'beta2' }, { oldString: 'beta2', newString: 'x' }])).toBe('x\nbeta\ngamma\ndelta\n');
   });
   it('names the failing edit', () => {
     const fail = (edits: Parameters<typeof applyEdits>[1]) => {
@@ -64,11 +64,11 @@ describe('applyEdits', () => {
       }
       throw new Error('no error');
     };
-    expect(fail([{ old_string: 'b', new_string: 'c' }, { old_string: 'a', new_string: 'x' }])).toMatchObject({ index: 1, details: { matches: 'several' } });
-    expect(fail([{ old_string: 'zzz', new_string: 'c' }])).toMatchObject({ index: 0, details: { matches: 0 } });
+    expect(fail([{ oldString: 'b', newString: 'c' }, { oldString: 'a', newString: 'x' }])).toMatchObject({ index: 1, details: { matches: 'several' } });
+    expect(fail([{ oldString: 'zzz', newString: 'c' }])).toMatchObject({ index: 0, details: { matches: 0 } });
     expect(fail([{ range: [2, 2], content: 'x' }])).toMatchObject({ index: 0 });
     // overlapping occurrences count as more than one
-    expect(() => applyEdits('aaa', [{ old_string: 'aa', new_string: 'b' }])).toThrow(EditError);
+    expect(() => applyEdits('aaa', [{ oldString: 'aa', newString: 'b' }])).toThrow(EditError);
   });
 });
 

@@ -41,7 +41,7 @@ export interface ChangeInput {
   encoding?: 'utf-8' | 'base64';
   mode?: '100644' | '100755' | '120000';
   edits?: TextEdit[];
-  new_path?: string;
+  newPath?: string;
 }
 
 export interface CommitInput {
@@ -49,7 +49,8 @@ export interface CommitInput {
   message: string;
   author: PersonInput;
   committer?: PersonInput;
-  parent_sha?: string;
+  /** the head the commit is made on (compare-and-swap) */
+  parentSha?: string;
   changes: ChangeInput[];
 }
 
@@ -66,8 +67,9 @@ export interface CommitLimits {
 
 export interface CommitResult {
   sha: string;
-  tree_sha: string;
+  treeSha: string;
   branch: string;
+  /** the commit's parent; null for a root commit */
   parent: string | null;
 }
 
@@ -181,9 +183,9 @@ function applyChange(store: Store, tree: TreeEditor, c: ChangeInput, i: number, 
       return;
     }
     case 'rename': {
-      if (c.new_path === undefined) throw invalid(`${field}.new_path is required to rename`, { field: `${field}.new_path` });
-      const to = checkPath(c.new_path, `${field}.new_path`, limits.fsck);
-      if (tree.get(to)) throw unprocessable(`${c.new_path} already exists`, { field: `${field}.new_path`, path: c.new_path });
+      if (c.newPath === undefined) throw invalid(`${field}.new_path is required to rename`, { field: `${field}.new_path` });
+      const to = checkPath(c.newPath, `${field}.new_path`, limits.fsck);
+      if (tree.get(to)) throw unprocessable(`${c.newPath} already exists`, { field: `${field}.new_path`, path: c.newPath });
       const node = tree.remove(segs);
       if (!node) throw unprocessable(`${c.path} does not exist`, { field: `${field}.path`, path: c.path });
       if (c.content !== undefined && !node.dir) putBlob(to, decode(c, field, limits), mode ?? node.mode);
@@ -195,9 +197,9 @@ function applyChange(store: Store, tree: TreeEditor, c: ChangeInput, i: number, 
 
 /** Where a new commit starts: the branch head, else `parent_sha`, else the default branch. */
 function baseOf(store: Store, repo: RepoRecord, input: CommitInput, head: string | null): string | null {
-  if (input.parent_sha !== undefined) {
-    if (!isSha(input.parent_sha)) throw invalid('parent_sha must be a full 40-hex sha', { field: 'parent_sha' });
-    const parent = input.parent_sha.toLowerCase();
+  if (input.parentSha !== undefined) {
+    if (!isSha(input.parentSha)) throw invalid('parent_sha must be a full 40-hex sha', { field: 'parent_sha' });
+    const parent = input.parentSha.toLowerCase();
     if (head !== null && head !== parent) {
       throw conflict(`branch ${input.branch} has moved: it is at ${head}`, { branch: input.branch, current_sha: head, expected_sha: parent });
     }
@@ -253,5 +255,5 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
       expected_sha: head,
     });
   }
-  return { sha, tree_sha: oidToHex(treeOid), branch: input.branch, parent: base };
+  return { sha, treeSha: oidToHex(treeOid), branch: input.branch, parent: base };
 }

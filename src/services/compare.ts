@@ -4,8 +4,8 @@
  * diff(base, head): `git diff base head` (two-dot), file by file (core/diff/file-diff.ts).
  *
  * compare(base, head): GitHub's three-dot compare: the merge base, how many commits head has
- * that base has not (ahead_by) and the reverse (behind_by), head's commits oldest first, the
- * diff merge_base..head, and a merge check (core/diff/merge-check.ts). No common ancestor: 422.
+ * that base has not (aheadBy) and the reverse (behindBy), head's commits oldest first, the
+ * diff mergeBase..head, and a merge check (core/diff/merge-check.ts). No common ancestor: 422.
  *
  * The commit walks run on CommitGraph's parsed-commit cache. They are not upload-pack's
  * selectCommits: compare needs exact counts, so equal commit times are ordered first in,
@@ -21,7 +21,7 @@ import type { ObjectFinder } from '../core/object/finder.js';
 import { oidToHex } from '../core/oid.js';
 import { CommitGraph, type CommitInfo } from '../core/commit-graph.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
-import { commitJson, type CommitJson } from './history.js';
+import type { CommitEntry } from './history.js';
 import { repoFinder, resolveRev } from './objects.js';
 
 export { DEFAULT_LIMITS, type DiffOptions, type DiffResult };
@@ -206,27 +206,27 @@ function oldestFirst(commits: CommitInfo[]): CommitInfo[] {
 }
 
 /** A commit as the commits API shows it (services/history.ts). */
-function summary(finder: ObjectFinder, c: CommitInfo): CommitJson {
+function summary(finder: ObjectFinder, c: CommitInfo): CommitEntry {
   const o = finder.get(Buffer.from(c.oid, 'hex'));
   if (!o) throw new GitwellError('NOT_FOUND', `commit ${c.oid} not found`);
-  return commitJson(c.oid, parseCommit(o.data));
+  return { sha: c.oid, commit: parseCommit(o.data) };
 }
 
 export interface CompareResult extends DiffResult {
   base: string;
   head: string;
-  merge_base: string;
-  ahead_by: number;
-  behind_by: number;
+  mergeBase: string;
+  aheadBy: number;
+  behindBy: number;
   /** head's commits that base has not, oldest first (at most maxCommits) */
-  commits: CommitJson[];
-  total_commits: number;
+  commits: CommitEntry[];
+  totalCommits: number;
   mergeable: boolean;
   conflicts: MergeConflict[];
 }
 
 /**
- * GitHub's compare base...head: the files are the diff merge_base..head; `mergeable` and
+ * GitHub's compare base...head: the files are the diff mergeBase..head; `mergeable` and
  * `conflicts` tell whether merging head into base would conflict (core/diff/merge-check.ts).
  */
 export function compare(store: Store, repo: RepoRecord, baseRev: string, headRev: string, opts: DiffOptions = {}): CompareResult {
@@ -252,10 +252,10 @@ export function compare(store: Store, repo: RepoRecord, baseRev: string, headRev
   return {
     base: base.commit,
     head: head.commit,
-    merge_base: mb,
-    ahead_by: ahead.length,
-    behind_by: behind.length,
-    total_commits: ahead.length,
+    mergeBase: mb,
+    aheadBy: ahead.length,
+    behindBy: behind.length,
+    totalCommits: ahead.length,
     commits: oldestFirst(ahead).slice(0, limits.maxCommits).map((c) => summary(finder, c)),
     mergeable: merge.conflicts.length === 0,
     conflicts: merge.conflicts,

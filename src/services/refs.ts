@@ -8,10 +8,11 @@ import { checkBranchName, checkRefName } from '../core/refname.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
 import { isSha, resolveCommit } from './objects.js';
 
+/** A ref's move: its full name, where it points now (null: deleted) and where it pointed before. */
 export interface RefChange {
   ref: string;
   sha: string | null;
-  previous_sha: string | null;
+  previous: string | null;
 }
 
 export function branchRef(name: string): string {
@@ -44,7 +45,7 @@ export async function casRef(store: Store, repo: RepoRecord, name: string, expec
   if (!r.ok) {
     throw conflict(`ref ${name} is at ${r.current ?? 'nothing'}, not at ${expect ?? 'nothing'}`, { ref: name, current_sha: r.current, expected_sha: expect ?? null });
   }
-  return { ref: name, sha: next, previous_sha: r.previous };
+  return { ref: name, sha: next, previous: r.previous };
 }
 
 /** PUT a ref: `sha` must be an object of the repo, and a commit under refs/heads/. */

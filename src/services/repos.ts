@@ -1,4 +1,4 @@
-/** Repositories: naming rules, creation, and the public shape of a repo record. */
+/** Repositories: naming rules, creation, and what a repo record does not say by itself (emptiness). */
 import { GitwellError } from '../core/errors.js';
 import { checkBranchName } from '../core/refname.js';
 import type { RepoRecord, Store, Visibility } from '../../storage/index.js';
@@ -52,22 +52,7 @@ export function repoPath(r: RepoRecord): string {
   return [r.org, r.namespace, r.slug].filter(Boolean).join('/');
 }
 
-/** The Coregit shape of a repo. */
-export function repoJson(store: Store, r: RepoRecord, baseUrl: string) {
-  const apiPath = r.namespace ? `${r.namespace}/${r.slug}` : r.slug;
-  return {
-    id: String(r.id),
-    org: r.org,
-    namespace: r.namespace,
-    slug: r.slug,
-    description: r.description,
-    visibility: r.visibility,
-    default_branch: r.defaultBranch,
-    git_url: `${baseUrl}/${repoPath(r)}.git`,
-    api_url: `${baseUrl}/v1/repos/${apiPath}`,
-    deny_non_fast_forwards: r.denyNonFastForwards,
-    created_at: r.createdAt,
-    updated_at: r.updatedAt,
-    is_empty: store.listRefs(r.id).length === 0,
-  };
+/** True when the repo has no refs at all. */
+export function repoIsEmpty(store: Store, r: RepoRecord): boolean {
+  return store.listRefs(r.id).length === 0;
 }

@@ -1,11 +1,11 @@
 /**
  * Surgical edits of a text file, applied in order (each sees the result of the one before):
- *   {old_string, new_string?}   old_string must occur exactly once; new_string omitted deletes it
+ *   {oldString, newString?}     oldString must occur exactly once; newString omitted deletes it
  *   {range: [start, end], content}   lines start..end (1-based, inclusive) become `content`
  * A range's replacement keeps the line structure: when the replaced lines ended with a newline,
  * so does the replacement (unless it is empty, which deletes the lines).
  */
-export type TextEdit = { old_string: string; new_string?: string } | { range: [number, number]; content: string };
+export type TextEdit = { oldString: string; newString?: string } | { range: [number, number]; content: string };
 
 export class EditError extends Error {
   constructor(
@@ -38,15 +38,15 @@ function splitLines(text: string): string[] {
 
 export function applyEdits(text: string, edits: TextEdit[]): string {
   edits.forEach((edit, i) => {
-    if ('old_string' in edit) {
-      if (edit.old_string === '') throw new EditError(i, 'old_string must not be empty');
-      const { count, at } = countUpTo2(text, edit.old_string);
+    if ('oldString' in edit) {
+      if (edit.oldString === '') throw new EditError(i, 'old_string must not be empty');
+      const { count, at } = countUpTo2(text, edit.oldString);
       if (count !== 1) {
         throw new EditError(i, count === 0 ? 'old_string was not found' : 'old_string matches more than once; add context to make it unique', {
           matches: count === 0 ? 0 : 'several',
         });
       }
-      text = text.slice(0, at) + (edit.new_string ?? '') + text.slice(at + edit.old_string.length);
+      text = text.slice(0, at) + (edit.newString ?? '') + text.slice(at + edit.oldString.length);
       return;
     }
     const [start, end] = edit.range;

@@ -5,7 +5,7 @@
  *
  * Guards: a file whose side is larger than `maxFileBytes` or has more than `maxFileLines`
  * lines, or that comes after `maxTotalBytes` of diffed content, is listed with
- * `too_large: true` and no line counts or hunks (in a unified patch it reads as git prints a
+ * `tooLarge: true` and no line counts or hunks (in a unified patch it reads as git prints a
  * file over core.bigFileThreshold: "Binary files ... differ"). Myers runs with xdiff's cost
  * limit, so no single file can go quadratic; a file whose script the limit made non-minimal
  * says `limited: true`; `minimal` lifts the limit (git diff --minimal) for files of up to
@@ -26,7 +26,7 @@ export interface DiffLimits {
   maxFileBytes: number;
   /** files with more lines (either side) are not line-diffed */
   maxFileLines: number;
-  /** bytes of blob content line-diffed per request; later files are too_large */
+  /** bytes of blob content line-diffed per request; later files are tooLarge */
   maxTotalBytes: number;
   /** most changed files listed; past it the list stops with `truncated` */
   maxFiles: number;
@@ -63,25 +63,28 @@ export interface DiffOptions {
 export interface FileDiff {
   path: string;
   status: ChangeStatus;
-  old_sha: string | null;
-  new_sha: string | null;
-  old_mode: string | null;
-  new_mode: string | null;
+  oldSha: string | null;
+  newSha: string | null;
+  /** octal, six digits ("100644"); null on the side where the file is absent */
+  oldMode: string | null;
+  newMode: string | null;
   additions: number;
   deletions: number;
   binary: boolean;
-  too_large?: true;
+  /** not line-diffed: over a size or line cap */
+  tooLarge?: true;
+  /** the diff's cost limit was hit: correct, maybe not minimal */
   limited?: true;
+  /** the file's hunks, when asked for */
   patch?: string;
 }
 
 export interface DiffResult {
   files: FileDiff[];
-  total_additions: number;
-  total_deletions: number;
-  total_files: number;
-  /** files listed with too_large (not line-diffed) */
-  too_large_files: number;
+  totalAdditions: number;
+  totalDeletions: number;
+  /** files listed with tooLarge (not line-diffed) */
+  tooLargeFiles: number;
   /** the file list stopped at maxFiles */
   truncated: boolean;
   /** the unified patch, when asked for */
@@ -160,17 +163,16 @@ export function diffTreePair(finder: ObjectFinder, a: Buffer | null, b: Buffer |
   let tooLarge = 0;
   for (const ch of changes) {
     const f = fileDiff(finder, ch, limits, budget, context, opts, sink);
-    if (f.too_large) tooLarge++;
+    if (f.tooLarge) tooLarge++;
     totalAdd += f.additions;
     totalDel += f.deletions;
     files.push(f);
   }
   return {
     files,
-    total_additions: totalAdd,
-    total_deletions: totalDel,
-    total_files: files.length,
-    too_large_files: tooLarge,
+    totalAdditions: totalAdd,
+    totalDeletions: totalDel,
+    tooLargeFiles: tooLarge,
     truncated,
     ...(sink ? { unified: sink.toBuffer() } : {}),
   };
@@ -190,10 +192,10 @@ function fileDiff(
   const base = {
     path: ch.path.toString('utf8'),
     status: ch.status,
-    old_sha: oldHex,
-    new_sha: newHex,
-    old_mode: modeStr(ch.oldMode),
-    new_mode: modeStr(ch.newMode),
+    oldSha: oldHex,
+    newSha: newHex,
+    oldMode: modeStr(ch.oldMode),
+    newMode: modeStr(ch.newMode),
   };
   const load = (oid: Buffer | null, mode: number) => sideBytes(finder, oid, mode, limits.maxFileBytes);
   const min = opts.minimal === true;
@@ -242,7 +244,7 @@ function fileDiff(
     }
   }
   const f: FileDiff = { ...base, additions: large ? 0 : additions, deletions: large ? 0 : deletions, binary };
-  if (large) f.too_large = true;
+  if (large) f.tooLarge = true;
   if (limited) f.limited = true;
   if (opts.patch && !large && !binary) f.patch = patch;
   return f;

@@ -4,6 +4,7 @@ import { createBranch, deleteBranch, getBranch, listBranches } from '../../servi
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor } from './access.js';
+import * as present from './present.js';
 import { json, parseBody, parseQuery } from './respond.js';
 import { CreateBranchBody, PageQuery } from './schemas.js';
 
@@ -43,5 +44,5 @@ export function get(ctx: Context): HttpReply {
 export async function remove(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
   const change = await deleteBranch(ctx.store, repo, ctx.params.name);
-  return json(200, { deleted: true, name: ctx.params.name, ...change });
+  return json(200, { deleted: true, name: ctx.params.name, ...present.refChange(change) });
 }

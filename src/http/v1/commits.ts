@@ -6,14 +6,16 @@
  *   POST                    a commit from `changes[]`; 201 {sha, tree_sha, branch, parent},
  *                           409 with current_sha when parent_sha (or the head read) is stale
  */
+import type { z } from 'zod';
 import { invalid } from '../../core/errors.js';
-import { createCommit } from '../../services/commits.js';
+import { createCommit, type CommitInput } from '../../services/commits.js';
 import { getCommit, logFirstParent } from '../../services/history.js';
 import { isSha, resolveCommit } from '../../services/objects.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor } from './access.js';
 import { quotas } from '../../services/limits.js';
+import * as present from './present.js';
 import { json, parseBody, parseQuery } from './respond.js';
 import { CreateCommitBody, ListCommitsQuery } from './schemas.js';
 
@@ -27,24 +29,44 @@ export function list(ctx: Context): HttpReply {
     start = resolveCommit(ctx.store, repo, q.cursor);
   } else start = resolveCommit(ctx.store, repo, ref);
   const page = logFirstParent(ctx.store, start, q.limit);
-  return json(200, { commits: page.commits, ref, has_more: page.next !== null, next_cursor: page.next });
+  return json(200, { commits: page.commits.map(present.commit), ref, has_more: page.next !== null, next_cursor: page.next });
 }
 
 export function get(ctx: Context): HttpReply {
   const { repo } = repoFor(ctx, 'read');
-  return json(200, getCommit(ctx.store, repo, ctx.params.sha));
+  return json(200, present.commit(getCommit(ctx.store, repo, ctx.params.sha)));
 }
 
 export async function create(ctx: Context): Promise<HttpReply> {
   const { repo, key } = repoFor(ctx, 'write');
   const body = await parseBody(ctx, CreateCommitBody);
   const q = quotas(ctx.store, ctx.config);
-  const result = await createCommit(ctx.store, repo, body, {
+  const result = await createCommit(ctx.store, repo, commitInput(body), {
     maxFiles: ctx.config.commitMaxFiles,
     maxFileBytes: ctx.config.commitMaxFileBytes,
     beforeWrite: (bytes) => q.chargeStorage(key!.org, bytes),
     notWritten: (bytes) => q.refundStorage(key!.org, bytes),
     fsck: ctx.config.fsck,
   });
-  return json(201, result);
+  return json(201, present.commitCreated(result));
+}
+
+/** The request body as the commit service takes it. */
+function commitInput(body: z.output<typeof CreateCommitBody>): CommitInput {
+  return {
+    branch: body.branch,
+    message: body.message,
+    author: body.author,
+    committer: body.committer,
+    parentSha: body.parent_sha,
+    changes: body.changes.map((c) => ({
+      action: c.action,
+      path: c.path,
+      content: c.content,
+      encoding: c.encoding,
+      mode: c.mode,
+      newPath: c.new_path,
+      edits: c.edits?.map((e) => ('old_string' in e ? { oldString: e.old_string, newString: e.new_string } : { range: e.range, content: e.content })),
+    })),
+  };
 }

@@ -9,11 +9,12 @@
  * with `too_large: true`; the count is also in the `X-Diff-Too-Large-Files` header of a patch.
  */
 import { z } from 'zod';
-import { compare, diff, type DiffOptions, type DiffResult } from '../../services/compare.js';
+import { compare, diff, type DiffOptions } from '../../services/compare.js';
 import type { Context, Route } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor } from './access.js';
 import { addDocSpecs } from './openapi.js';
+import * as present from './present.js';
 import { json, parseQuery } from './respond.js';
 import { CommitInfo } from './schemas.js';
 
@@ -80,30 +81,22 @@ function handler(kind: 'diff' | 'compare') {
     const q = parseQuery(ctx, DiffQuery);
     const unified = wantsPatch(ctx);
     const opts: DiffOptions = { patch: q.patch === true && !unified, context: q.context, unified, binary: q.binary === true, minimal: q.minimal === true };
-    let r: DiffResult & { base: string; head: string };
-    let from: string; // the patch of compare runs from the merge base
-    if (kind === 'diff') {
-      r = diff(ctx.store, repo, q.base, q.head, opts);
-      from = r.base;
-    } else {
-      const c = compare(ctx.store, repo, q.base, q.head, opts);
-      r = c;
-      from = c.merge_base;
-    }
+    const c = kind === 'compare' ? compare(ctx.store, repo, q.base, q.head, opts) : null;
+    const r = c ?? diff(ctx.store, repo, q.base, q.head, opts);
     if (unified) {
       return {
         status: 200,
         headers: {
           'content-type': 'text/x-diff',
-          'x-diff-base': from,
+          // the patch of compare runs from the merge base
+          'x-diff-base': c ? c.mergeBase : r.base,
           'x-diff-head': r.head,
-          'x-diff-too-large-files': String(r.too_large_files),
+          'x-diff-too-large-files': String(r.tooLargeFiles),
         },
         body: r.unified ?? '',
       };
     }
-    const { unified: _, ...body } = r;
-    return json(200, body);
+    return json(200, c ? present.compare(c) : present.diff(r));
   };
 }
 

@@ -3,11 +3,12 @@ import { invalid, notFound } from '../../core/errors.js';
 import { checkBranchName } from '../../core/refname.js';
 import type { RepoRecord } from '../../../storage/index.js';
 import { createCommit } from '../../services/commits.js';
-import { createRepo, repoJson } from '../../services/repos.js';
+import { createRepo, repoIsEmpty } from '../../services/repos.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor, requireKey } from './access.js';
 import { quotas } from '../../services/limits.js';
+import * as present from './present.js';
 import { baseUrl, json, parseBody, parseQuery } from './respond.js';
 import { CreateRepoBody, ListReposQuery, UpdateRepoBody } from './schemas.js';
 
@@ -26,7 +27,7 @@ function page(ctx: Context, all: RepoRecord[]): HttpReply {
   const more = list.length > q.offset + q.limit;
   const base = baseUrl(ctx);
   return json(200, {
-    repos: slice.map((r) => repoJson(ctx.store, r, base)),
+    repos: slice.map((r) => present.repo(r, repoIsEmpty(ctx.store, r), base)),
     limit: q.limit,
     offset: q.offset,
     next_cursor: more && slice.length ? cursorOf(slice[slice.length - 1]) : null,
@@ -56,7 +57,7 @@ export async function create(ctx: Context): Promise<HttpReply> {
       { maxFiles: 1, maxFileBytes: ctx.config.commitMaxFileBytes, fsck: ctx.config.fsck },
     );
   }
-  return json(201, repoJson(ctx.store, repo, baseUrl(ctx)));
+  return json(201, present.repo(repo, repoIsEmpty(ctx.store, repo), baseUrl(ctx)));
 }
 
 export function list(ctx: Context): HttpReply {
@@ -70,7 +71,7 @@ export function listPublic(ctx: Context): HttpReply {
 
 export function get(ctx: Context): HttpReply {
   const { repo } = repoFor(ctx, 'read');
-  return json(200, repoJson(ctx.store, repo, baseUrl(ctx)));
+  return json(200, present.repo(repo, repoIsEmpty(ctx.store, repo), baseUrl(ctx)));
 }
 
 export async function update(ctx: Context): Promise<HttpReply> {
@@ -86,7 +87,7 @@ export async function update(ctx: Context): Promise<HttpReply> {
     ...(body.default_branch !== undefined ? { defaultBranch: body.default_branch } : {}),
     ...(body.deny_non_fast_forwards !== undefined ? { denyNonFastForwards: body.deny_non_fast_forwards } : {}),
   });
-  return json(200, repoJson(ctx.store, next, baseUrl(ctx)));
+  return json(200, present.repo(next, repoIsEmpty(ctx.store, next), baseUrl(ctx)));
 }
 
 export function remove(ctx: Context): HttpReply {
