@@ -11,6 +11,7 @@
  *                 written or the repo's first branches are created (see firstBranches)
  *   repos         repo id -> RepoRecord;  repo_names "org/ns/slug" -> repo id
  *   orgs, keys, meta, usage   msgpack records (meta: the repo id sequence, the store format)
+ *   snapshots     "<repo id>:<name>" -> SnapshotRecord (storage/lmdb-snapshots.ts)
  * Every multi-key change is one write transaction; LMDB makes it durable before it returns.
  * A write the disk has no room for fails as INSUFFICIENT_STORAGE and changes nothing; no write
  * promise is ever left to reject unhandled (storage/write-failure.ts).
@@ -21,7 +22,8 @@ import { firstBranchesDefault } from '../src/core/default-branch.js';
 import { conflict, notFound } from '../src/core/errors.js';
 import { ChainReader } from '../src/core/pack/chain.js';
 import { encodeRecord, RecordSlabs, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
-import type { GarbageCollected, KeyRecord, NewObject, NewRepo, ObjectWriter, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
+import { SnapshotTable } from './lmdb-snapshots.js';
+import type { GarbageCollected, KeyRecord, NewObject, NewRepo, ObjectWriter, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefsUpdated, RefUpdate, RefUpdateResult, RepoRecord, SnapshotRecord, Store, StoredObject } from './store.js';
 import { syncWriteError, unawaited, written } from './write-failure.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -88,6 +90,7 @@ export class LmdbStore implements Store {
   private readonly keys: Database<KeyRecord, string>;
   private readonly meta: Database<number, string>;
   private readonly usage: Database<Record<string, number>, string>;
+  private readonly snapshots: SnapshotTable;
 
   constructor(private readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
@@ -101,6 +104,7 @@ export class LmdbStore implements Store {
     this.keys = this.env.openDB({ name: 'keys', encoding: 'msgpack' });
     this.meta = this.env.openDB({ name: 'meta', encoding: 'msgpack' });
     this.usage = this.env.openDB({ name: 'usage', encoding: 'msgpack' });
+    this.snapshots = new SnapshotTable(this.env.openDB({ name: 'snapshots', encoding: 'msgpack' }), (fn) => this.writeSync(fn));
     this.checkFormat(dir);
     let top = 0;
     for (const { version } of this.refs.getRange({ versions: true })) if (version !== undefined && version > top) top = version;
@@ -346,6 +350,9 @@ export class LmdbStore implements Store {
       if (landed) {
         // visible from now on: what was read from the repo before no longer holds
         this.bump(repoId);
+        // told here, not after the flush: the next transaction on these refs may only commit
+        // after this one did, and its continuation runs after this one's, so order is kept
+        this.emitRefs({ repoId, updates: passing.map((i) => ({ name: updates[i].name, previous: seen[i]?.value ?? null, next: updates[i].next })) });
         unawaited(this.meta.remove(receipt));
         this.hearBatch();
         await flushed;
@@ -377,6 +384,24 @@ export class LmdbStore implements Store {
     this.refs.putSync(stampKey(id), '', ++this.refVersion);
   }
 
+  private readonly refListeners = new Set<(e: RefsUpdated) => void>();
+
+  onRefsUpdated(listener: (e: RefsUpdated) => void): () => void {
+    this.refListeners.add(listener);
+    return () => this.refListeners.delete(listener);
+  }
+
+  private emitRefs(e: RefsUpdated): void {
+    for (const l of this.refListeners) {
+      try {
+        l(e);
+      } catch (err) {
+        // a listener's failure is its own; the ref update has landed whatever it does
+        console.error('gitwell: a ref listener failed:', err);
+      }
+    }
+  }
+
   // ---- repos
 
   private readonly generations = new Map<number, number>();
@@ -399,29 +424,54 @@ export class LmdbStore implements Store {
   }
 
   createRepo(r: NewRepo): RepoRecord {
-    return this.writeSync(() => {
-      const nk = nameKey(r.org, r.namespace, r.slug);
-      if (this.repoNames.get(nk) !== undefined) throw conflict('repository already exists', { repo: nk });
-      const id = (this.meta.get('repo_seq') ?? 0) + 1;
-      this.meta.putSync('repo_seq', id);
-      const now = new Date().toISOString();
-      const rec: RepoRecord = {
-        id,
-        org: r.org,
-        namespace: r.namespace,
-        slug: r.slug,
-        description: r.description ?? '',
-        visibility: r.visibility,
-        defaultBranch: r.defaultBranch,
-        denyNonFastForwards: r.denyNonFastForwards ?? false,
-        createdAt: now,
-        updatedAt: now,
-      };
-      this.repos.putSync(id, rec);
-      this.repoNames.putSync(nk, id);
-      this.restamp(id);
-      return rec;
+    return this.writeSync(() => this.insertRepo(r));
+  }
+
+  /** Inside a write transaction: the new record, its name and its stamp. */
+  private insertRepo(r: NewRepo): RepoRecord {
+    const nk = nameKey(r.org, r.namespace, r.slug);
+    if (this.repoNames.get(nk) !== undefined) throw conflict('repository already exists', { repo: nk });
+    const id = (this.meta.get('repo_seq') ?? 0) + 1;
+    this.meta.putSync('repo_seq', id);
+    const now = new Date().toISOString();
+    const rec: RepoRecord = {
+      id,
+      org: r.org,
+      namespace: r.namespace,
+      slug: r.slug,
+      description: r.description ?? '',
+      visibility: r.visibility,
+      defaultBranch: r.defaultBranch,
+      denyNonFastForwards: r.denyNonFastForwards ?? false,
+      createdAt: now,
+      updatedAt: now,
+      ...(r.isTemplate ? { isTemplate: true } : {}),
+      ...(r.forkedFrom ? { forkedFrom: r.forkedFrom, forkRoot: r.forkRoot, forkDepth: r.forkDepth } : {}),
+    };
+    this.repos.putSync(id, rec);
+    this.repoNames.putSync(nk, id);
+    this.restamp(id);
+    return rec;
+  }
+
+  forkRepo(sourceId: number, r: NewRepo): { repo: RepoRecord; shared: number } {
+    let shared = 0;
+    const rec = this.writeSync(() => {
+      if (!this.repos.get(sourceId)) throw notFound('repository');
+      const created = this.insertRepo(r);
+      // read first, then written: a cursor over what the same transaction writes is not to be trusted
+      const refs = [...this.refs.getRange({ start: `${sourceId}:`, end: `${sourceId};` })];
+      for (const { key, value } of refs) this.refs.putSync(refKey(created.id, key.slice(String(sourceId).length + 1)), value, ++this.refVersion);
+      const members = [...this.members.getKeys(memberRange(sourceId))].map((k) => Buffer.from(k));
+      for (const k of members) {
+        k.writeUInt32BE(created.id, 0);
+        this.members.putSync(k, EMPTY);
+      }
+      shared = members.length;
+      return created;
     });
+    this.bump(rec.id);
+    return { repo: rec, shared };
   }
 
   getRepo(id: number): RepoRecord | undefined {
@@ -442,7 +492,7 @@ export class LmdbStore implements Store {
     return out;
   }
 
-  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>): RepoRecord {
+  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards' | 'isTemplate'>>): RepoRecord {
     const updated = this.writeSync(() => {
       const rec = this.repos.get(id);
       if (!rec) throw notFound('repository');
@@ -461,6 +511,7 @@ export class LmdbStore implements Store {
       if (!rec) return;
       for (const { key } of this.refs.getRange({ start: `${id}:`, end: `${id};` })) this.refs.removeSync(key);
       for (const key of this.members.getKeys(memberRange(id))) this.members.removeSync(key);
+      this.snapshots.removeAllSync(id);
       this.repoNames.removeSync(nameKey(rec.org, rec.namespace, rec.slug));
       this.repos.removeSync(id);
       // the stamp stays (ids are never reused): a first push racing the deletion cannot then
@@ -468,6 +519,24 @@ export class LmdbStore implements Store {
       this.restamp(id);
     });
     this.bump(id);
+  }
+
+  // ---- snapshots
+
+  createSnapshot(repoId: number, snapshot: Omit<SnapshotRecord, 'createdAt'>): SnapshotRecord {
+    return this.snapshots.create(repoId, snapshot);
+  }
+
+  getSnapshot(repoId: number, name: string): SnapshotRecord | undefined {
+    return this.snapshots.get(repoId, name);
+  }
+
+  listSnapshots(repoId: number): SnapshotRecord[] {
+    return this.snapshots.list(repoId);
+  }
+
+  deleteSnapshot(repoId: number, name: string): boolean {
+    return this.snapshots.delete(repoId, name);
   }
 
   allRepos(): RepoRecord[] {

@@ -19,6 +19,35 @@ export interface RepoRecord {
   denyNonFastForwards: boolean;
   createdAt: string;
   updatedAt: string;
+  /** a template others start repos from (absent in records written before templates: false) */
+  isTemplate?: boolean;
+  /** the repo this one was forked from, as it was named then */
+  forkedFrom?: ForkOrigin;
+  /** the repo at the top of the fork chain, and this one's distance from it (0: not a fork) */
+  forkRoot?: number;
+  forkDepth?: number;
+}
+
+export interface ForkOrigin {
+  repoId: number;
+  org: string;
+  namespace: string | null;
+  slug: string;
+}
+
+/** A named restore point of a repo: a branch's head when it was taken. */
+export interface SnapshotRecord {
+  name: string;
+  branch: string;
+  commitSha: string;
+  metadata: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+/** Ref moves that one transaction made, in the order given to updateRefs. */
+export interface RefsUpdated {
+  repoId: number;
+  updates: Array<{ name: string; previous: string | null; next: string | null }>;
 }
 
 export interface NewRepo {
@@ -29,6 +58,10 @@ export interface NewRepo {
   visibility: Visibility;
   defaultBranch: string;
   denyNonFastForwards?: boolean;
+  isTemplate?: boolean;
+  forkedFrom?: ForkOrigin;
+  forkRoot?: number;
+  forkDepth?: number;
 }
 
 export interface KeyRecord {
@@ -148,6 +181,12 @@ export interface Store {
    * transaction: racing writers cannot leave HEAD naming a branch that does not exist.
    */
   updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects?: Iterable<NewObject>): Promise<RefUpdateResult[]>;
+  /**
+   * Calls `listener` with the refs every updateRefs of this process moved, once they are
+   * visible to reads, in the order the transactions committed (so, for any one ref, in the
+   * order it moved). Returns the function that stops the calls.
+   */
+  onRefsUpdated(listener: (e: RefsUpdated) => void): () => void;
 
   // repos
   /**
@@ -162,8 +201,24 @@ export interface Store {
   listRepos(org: string): RepoRecord[];
   /** Every repo of every org. */
   allRepos(): RepoRecord[];
-  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>): RepoRecord;
+  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards' | 'isTemplate'>>): RepoRecord;
+  /** Deletes the repo with its refs, membership and snapshots. */
   deleteRepo(id: number): void;
+  /**
+   * A new repo holding what `sourceId` holds now: its refs, and membership of every object it
+   * has (objects are shared, never copied), in one transaction. Returns the new record and how
+   * many objects it shares. CONFLICT when the name is taken, NOT_FOUND when the source is gone.
+   */
+  forkRepo(sourceId: number, repo: NewRepo): { repo: RepoRecord; shared: number };
+
+  // snapshots: named restore points of a repo
+  /** CONFLICT when the repo has a snapshot of that name. */
+  createSnapshot(repoId: number, snapshot: Omit<SnapshotRecord, 'createdAt'>): SnapshotRecord;
+  getSnapshot(repoId: number, name: string): SnapshotRecord | undefined;
+  /** Oldest first. */
+  listSnapshots(repoId: number): SnapshotRecord[];
+  /** False when there was none of that name. */
+  deleteSnapshot(repoId: number, name: string): boolean;
 
   // usage counters (quotas): named numbers under a key ("<org>", "<org>:<YYYY-MM>")
   getUsage(key: string): Record<string, number>;
