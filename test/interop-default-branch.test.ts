@@ -26,10 +26,13 @@ afterAll(async () => {
 });
 afterEach(() => removeTempDirs());
 
-/** A new repo (default `main`), read once through the API first so that its caches are warm. */
+/**
+ * A new repo (default `main`) without branches (init: false; Coregit's init would commit to
+ * main), read once through the API first so that its caches are warm.
+ */
 async function newRepo(): Promise<{ slug: string; url: string }> {
   const slug = `r${++n}`;
-  expect((await api('POST', '/v1/repos', { body: { slug } })).status).toBe(201);
+  expect((await api('POST', '/v1/repos', { body: { slug, init: false } })).status).toBe(201);
   expect((await api('GET', `/v1/repos/${slug}`)).json.default_branch).toBe('main');
   return { slug, url: repoUrl(gw.url, `acme/${slug}`, key) };
 }
@@ -127,7 +130,7 @@ describe('the first push sets the default branch', () => {
   });
 
   it('the configured default among the pushed branches stays; a repo created with trunk keeps trunk', async () => {
-    expect((await api('POST', '/v1/repos', { body: { slug: 'trunky', default_branch: 'trunk' } })).status).toBe(201);
+    expect((await api('POST', '/v1/repos', { body: { slug: 'trunky', default_branch: 'trunk', init: false } })).status).toBe(201);
     const url = repoUrl(gw.url, 'acme/trunky', key);
     const src = await source('main', ['trunk']);
     expect((await git(['push', url, 'main', 'trunk'], { cwd: src })).code).toBe(0);

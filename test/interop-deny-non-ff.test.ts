@@ -75,7 +75,7 @@ it('repo set turns it on and off while the server runs; a repo made without it t
 
 it('PATCH /v1/repos/:slug sets deny_non_fast_forwards, and the repo says so', async () => {
   const api = apiClient(gw, key);
-  await api('POST', '/v1/repos', { body: { slug: 'patched' } });
+  await api('POST', '/v1/repos', { body: { slug: 'patched', init: false } });
   expect((await api('GET', '/v1/repos/patched')).json.deny_non_fast_forwards).toBe(false);
   const r = await api('PATCH', '/v1/repos/patched', { body: { deny_non_fast_forwards: true } });
   expect(r.status).toBe(200);

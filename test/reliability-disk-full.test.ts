@@ -83,7 +83,7 @@ describe.skipIf(cannot !== null)('the data dir fills up (LMDB on a 48 MiB tmpfs)
     void gw.exited.then(() => (exited.value = true));
     const key = await gw.createKey('acme');
     api = apiClient(gw, key);
-    for (const slug of ['keep', 'big']) expect((await api('POST', '/v1/repos', { body: { slug } })).status).toBe(201);
+    for (const slug of ['keep', 'big']) expect((await api('POST', '/v1/repos', { body: { slug, init: false } })).status).toBe(201);
     keepUrl = repoUrl(gw.url, 'acme/keep', key);
     bigUrl = repoUrl(gw.url, 'acme/big', key);
     const keep = await sourceRepo(KEEP_FILES);
@@ -157,7 +157,7 @@ describe.skipIf(cannot !== null)('the temp dir fills up (push bodies are spooled
     void gw.exited.then(() => (exited.value = true));
     const key = await gw.createKey('acme');
     api = apiClient(gw, key);
-    expect((await api('POST', '/v1/repos', { body: { slug: 'r' } })).status).toBe(201);
+    expect((await api('POST', '/v1/repos', { body: { slug: 'r', init: false } })).status).toBe(201);
     url = repoUrl(gw.url, 'acme/r', key);
     src = await sourceRepo(3);
     expect((await git(['push', '-q', url, 'main'], { cwd: src })).code).toBe(0);

@@ -63,7 +63,8 @@ describe('POST /v1/repos/:slug/commits', () => {
       { path: 'empty.txt', content: '' },
     ]);
     expect(r.status, r.text).toBe(201);
-    expect(r.json).toMatchObject({ branch: 'main', parent: null });
+    // Coregit: a root commit's parent is ""
+    expect(r.json).toMatchObject({ branch: 'main', parent: '' });
     expect(r.json.sha).toMatch(/^[0-9a-f]{40}$/);
 
     const dir = await clone(slug);
@@ -81,13 +82,13 @@ describe('POST /v1/repos/:slug/commits', () => {
     expect(modes).toContain('100755 scripts/run.sh');
     expect(modes).toContain('120000 link-to-readme');
     expect(modes).toContain('100644 README.md');
-    // the commit object: the author as given, the message with its newline
+    // the commit object: the author as given, the message as given (Coregit adds no newline)
     const raw = await gitOk(['cat-file', 'commit', 'HEAD'], { cwd: dir });
     expect(raw).toContain('author Test Author <author@gitwell.test> 1704164645 +0000');
-    expect(raw.endsWith('test commit')).toBe(true);
+    expect(raw.endsWith('\n\ntest commit')).toBe(true);
     // what the API says equals what git says
     const c = await api('GET', `/v1/repos/${slug}/commits/${r.json.sha}`);
-    expect(c.json).toMatchObject({ sha: r.json.sha, tree: r.json.tree_sha, parents: [], message: 'test commit\n', author_name: 'Test Author', timestamp: 1704164645 });
+    expect(c.json).toMatchObject({ sha: r.json.sha, tree: r.json.tree_sha, parents: [], message: 'test commit', author_name: 'Test Author', timestamp: 1704164645 });
     expect(c.json.author.date).toBe('2024-01-02T03:04:05Z');
     const blob = await api('GET', `/v1/repos/${slug}/blob/main/assets/blob.bin`);
     expect(blob.json).toMatchObject({ encoding: 'base64', size: binary.length, content: binary.toString('base64') });
@@ -116,7 +117,10 @@ describe('POST /v1/repos/:slug/commits', () => {
 
     const dir = await clone(slug);
     await fsckStrict(dir);
-    expect(fs.readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('one\nTWO\n4 and 5\n');
+    // changed with Coregit's applyEdits (services/commit-builder.ts): the string edits first
+    // ("two" -> "TWO", "three" gone), then the range against that text split on "\n": lines 4-5
+    // are "five" and the empty line after the final newline
+    expect(fs.readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('one\nTWO\nfour\n4 and 5');
     expect(fs.existsSync(path.join(dir, 'dir'))).toBe(false); // the emptied directory is gone
     expect(fs.existsSync(path.join(dir, 'old'))).toBe(false);
     expect(fs.readFileSync(path.join(dir, 'new/place/name.txt'), 'utf8')).toBe('moving\n');
@@ -138,19 +142,26 @@ describe('POST /v1/repos/:slug/commits', () => {
     const twice = await commit(slug, 'main', [{ path: 'g.txt', content: 'new' }, { action: 'edit', path: 'f.txt', edits: [{ old_string: 'x = 1', new_string: 'x = 2' }] }]);
     expect(twice.status).toBe(422);
     expect(twice.json.details).toMatchObject({ field: 'changes.1.edits.0', edit: 0 });
-    expect(twice.json.error).toMatch(/more than once/);
-    const range = await commit(slug, 'main', [{ action: 'edit', path: 'f.txt', edits: [{ range: [3, 9], content: 'nope' }] }]);
+    expect(twice.json.error).toMatch(/matches multiple locations/);
+    // Coregit's 422 names the old_string as `context`
+    expect(twice.json.context).toBe('x = 1');
+    // Coregit clamps a range's end to the file; a start past the line after the last is refused
+    const range = await commit(slug, 'main', [{ action: 'edit', path: 'f.txt', edits: [{ range: [6, 9], content: 'nope' }] }]);
     expect(range.status).toBe(422);
+    expect(range.json.context).toBe('');
     expect(range.json.details.field).toBe('changes.0.edits.0');
     // nothing was committed by the failures
     expect((await api('GET', `/v1/repos/${slug}/commits`)).json.commits).toHaveLength(1);
   });
 
-  it('refuses impossible changes with 422', async () => {
+  // changed with Coregit's commit builder: deleting a path that is not there changes nothing
+  it('refuses impossible changes with 422; deleting a missing path is no change', async () => {
     const slug = await newRepo();
-    await commit(slug, 'main', [{ path: 'src/a.c', content: 'a' }, { path: 'file', content: 'f' }]);
+    const base = await commit(slug, 'main', [{ path: 'src/a.c', content: 'a' }, { path: 'file', content: 'f' }]);
+    const noop = await commit(slug, 'main', [{ action: 'delete', path: 'missing.txt' }]);
+    expect(noop.status).toBe(201);
+    expect(noop.json.tree_sha).toBe(base.json.tree_sha);
     const cases: Array<[unknown, string]> = [
-      [{ action: 'delete', path: 'missing.txt' }, 'changes.0.path'],
       [{ action: 'edit', path: 'missing.txt', content: 'x' }, 'changes.0.path'],
       [{ action: 'edit', path: 'src', content: 'x' }, 'changes.0.path'],
       [{ action: 'rename', path: 'file', new_path: 'src/a.c' }, 'changes.0.new_path'],
@@ -258,18 +269,21 @@ describe('POST /v1/repos/:slug/commits', () => {
     expect(log.json.commits).toHaveLength(1 + won.length);
   });
 
-  it('a missing branch is created: from the default branch, or from parent_sha', async () => {
+  // changed with Coregit's commit builder: without parent_sha a new branch is an orphan (it
+  // started from the default branch before)
+  it('a missing branch is created: an orphan, or from parent_sha', async () => {
     const slug = await newRepo();
     const main1 = await commit(slug, 'main', [{ path: 'base.txt', content: 'base' }]);
-    const main2 = await commit(slug, 'main', [{ path: 'base.txt', content: 'base 2' }]);
+    await commit(slug, 'main', [{ path: 'base.txt', content: 'base 2' }]);
     const feat = await commit(slug, 'feature/new', [{ path: 'feat.txt', content: 'feat' }]);
     expect(feat.status).toBe(201);
-    expect(feat.json.parent).toBe(main2.json.sha);
+    expect(feat.json.parent).toBe('');
+    expect((await api('GET', `/v1/repos/${slug}/tree/feature/new`)).json.items.map((i: { name: string }) => i.name)).toEqual(['feat.txt']);
     const old = await commit(slug, 'from-old', [{ path: 'old.txt', content: 'old' }], { parent_sha: main1.json.sha });
     expect(old.status).toBe(201);
     expect(old.json.parent).toBe(main1.json.sha);
     expect((await api('GET', `/v1/repos/${slug}/raw/from-old/base.txt`)).text).toBe('base');
-    expect((await api('GET', `/v1/repos/${slug}/raw/feature/new/base.txt`)).text).toBe('base 2');
+    expect((await api('GET', `/v1/repos/${slug}/raw/feature/new/base.txt`)).status).toBe(404);
     const branches = (await api('GET', `/v1/repos/${slug}/branches`)).json.branches.map((b: { name: string }) => b.name);
     expect(branches).toEqual(['feature/new', 'from-old', 'main']);
     // parent_sha of another repo's commit is not found here
@@ -291,17 +305,18 @@ describe('commit limits', () => {
     await small?.stop();
   });
 
-  it('too many files: 422 naming the limit', async () => {
+  // changed with Coregit (routes/commits.ts): both limits are 400 (were 422 and 413)
+  it('too many files: 400 naming the limit', async () => {
     const changes = Array.from({ length: 4 }, (_, i) => ({ path: `f${i}`, content: 'x' }));
     const r = await sapi('POST', '/v1/repos/r/commits', { body: commitBody('main', changes) });
-    expect(r.status).toBe(422);
+    expect(r.status).toBe(400);
     expect(r.json.details).toMatchObject({ limit: 'commit_max_files', max: 3 });
   });
 
-  it('a file too large: 413 naming the limit (base64 counts decoded bytes)', async () => {
+  it('a file too large: 400 naming the limit (base64 counts decoded bytes)', async () => {
     const r = await sapi('POST', '/v1/repos/r/commits', { body: commitBody('main', [{ path: 'big', content: 'x'.repeat(101) }]) });
-    expect(r.status).toBe(413);
-    expect(r.json.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(r.status).toBe(400);
+    expect(r.json.code).toBe('VALIDATION_ERROR');
     expect(r.json.details).toMatchObject({ limit: 'commit_max_file_bytes', max: 100, field: 'changes.0.content' });
     const ok = await sapi('POST', '/v1/repos/r/commits', { body: commitBody('main', [{ path: 'fits', content: Buffer.alloc(100, 7).toString('base64'), encoding: 'base64' }]) });
     expect(ok.status).toBe(201);
@@ -354,15 +369,18 @@ describe('GET /v1/repos/:slug/commits', () => {
     expect((await api('GET', `/v1/repos/${slug}/commits?ref=${side}&limit=1`)).json.commits[0].message).toBe('side work\n');
   });
 
-  it('errors: unknown ref 404, bad sha 400, unknown commit 404, empty repo 404, bad limit 400', async () => {
+  // changed with Coregit (routes/commits.ts): a sha that is no sha is a commit not found (404,
+  // was 400), a limit above 100 is 100 (was 400), a cursor that is no sha is ignored (was 400)
+  it('errors: unknown ref 404, unknown commit 404, empty repo 404, bad limit 400; big limits clamp', async () => {
     const slug = await newRepo();
     expect((await api('GET', `/v1/repos/${slug}/commits`)).status).toBe(404);
-    await commit(slug, 'main', [{ path: 'a', content: 'a' }]);
+    const a = await commit(slug, 'main', [{ path: 'a', content: 'a' }]);
     expect((await api('GET', `/v1/repos/${slug}/commits?ref=nope`)).status).toBe(404);
-    expect((await api('GET', `/v1/repos/${slug}/commits/xyz`)).json.details.field).toBe('sha');
+    expect((await api('GET', `/v1/repos/${slug}/commits/xyz`)).status).toBe(404);
     expect((await api('GET', `/v1/repos/${slug}/commits/${'0'.repeat(40)}`)).status).toBe(404);
-    expect((await api('GET', `/v1/repos/${slug}/commits?limit=500`)).json.details.field).toBe('limit');
-    expect((await api('GET', `/v1/repos/${slug}/commits?cursor=zzz`)).json.details.field).toBe('cursor');
+    expect((await api('GET', `/v1/repos/${slug}/commits?limit=0`)).json.details.field).toBe('limit');
+    expect((await api('GET', `/v1/repos/${slug}/commits?limit=500`)).status).toBe(200);
+    expect((await api('GET', `/v1/repos/${slug}/commits?cursor=zzz`)).json.commits.map((c: { sha: string }) => c.sha)).toEqual([a.json.sha]);
   });
 
   it('a push is visible through the API at once', async () => {

@@ -63,7 +63,8 @@ describe.each(MODES)('repeated reads ($name)', ({ env }) => {
   });
 
   it('a push with the git CLI is seen by the next read', async () => {
-    await api('POST', '/v1/repos', { body: { slug: 'r2' } });
+    // no initial commit: the push brings a history of its own
+    await api('POST', '/v1/repos', { body: { slug: 'r2', init: false } });
     const work = mkdtempSync(path.join(os.tmpdir(), 'gw-hot-'));
     try {
       const g = (args: string[]) => git(args, { cwd: work });

@@ -1,6 +1,8 @@
 // REST /v1 branches and refs: list (with cursor), create (from, from_sha, default), get and
 // delete with "/" in names, the default branch protected; refs GET/PUT/DELETE under heads/ and
-// tags/ with compare-and-swap (409 carries current_sha); what git sees afterwards.
+// tags/ with compare-and-swap (409 carries current_sha); what git sees afterwards. Shapes and
+// statuses as Coregit's routes/branches.ts and routes/refs.ts give them.
+const ZERO = '0'.repeat(40);
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { gitOk, lines, lsRemote, removeTempDirs, repoUrl, tempDir } from './helpers/git.js';
@@ -36,7 +38,8 @@ describe('branches', () => {
     const { slug, first, second } = await seeded();
     const def = await api('POST', `/v1/repos/${slug}/branches`, { body: { name: 'dev' } });
     expect(def.status).toBe(201);
-    expect(def.json).toEqual({ name: 'dev', sha: second });
+    // Coregit's POST /branches says created: true
+    expect(def.json).toEqual({ name: 'dev', sha: second, created: true });
     expect((await api('POST', `/v1/repos/${slug}/branches`, { body: { name: 'feature/deep/x', from: 'dev' } })).json.sha).toBe(second);
     expect((await api('POST', `/v1/repos/${slug}/branches`, { body: { name: 'old', from_sha: first } })).json.sha).toBe(first);
 
@@ -56,10 +59,13 @@ describe('branches', () => {
     expect(remote.refs).toContain(`${first}\trefs/heads/old`);
   });
 
-  it('errors: existing 409, bad name 400, unknown from 404, unknown sha 404, both 400, empty repo 422', async () => {
-    const { slug } = await seeded();
+  // changed with Coregit (routes/branches.ts): from_sha wins over from (both was 400), and an
+  // empty repo's default branch is a source branch not found (404, was 422)
+  it('errors: existing 409, bad name 400, unknown from 404, unknown sha 404, from_sha wins over from, empty repo 404', async () => {
+    const { slug, first } = await seeded();
     const dup = await api('POST', `/v1/repos/${slug}/branches`, { body: { name: 'main' } });
     expect(dup.status).toBe(409);
+    expect(dup.json.error).toBe("Branch 'main' already exists");
     expect(dup.json.details.current_sha).toMatch(/^[0-9a-f]{40}$/);
     for (const name of ['a..b', 'a b', 'x.lock', 'a/', '/a', 'a~1', 'x@{1}', 'a:b']) {
       const r = await api('POST', `/v1/repos/${slug}/branches`, { body: { name } });
@@ -69,10 +75,13 @@ describe('branches', () => {
     expect((await api('POST', `/v1/repos/${slug}/branches`, { body: { name: 'x', from: 'nope' } })).status).toBe(404);
     expect((await api('POST', `/v1/repos/${slug}/branches`, { body: { name: 'x', from_sha: 'f'.repeat(40) } })).status).toBe(404);
     expect((await api('POST', `/v1/repos/${slug}/branches`, { body: { name: 'x', from_sha: 'xyz' } })).json.details.field).toBe('from_sha');
-    expect((await api('POST', `/v1/repos/${slug}/branches`, { body: { name: 'x', from: 'main', from_sha: 'f'.repeat(40) } })).status).toBe(400);
+    expect((await api('POST', `/v1/repos/${slug}/branches`, { body: { name: 'x', from: 'main', from_sha: 'f'.repeat(40) } })).status).toBe(404);
+    expect((await api('POST', `/v1/repos/${slug}/branches`, { body: { name: 'both', from: 'nope', from_sha: first } })).json).toMatchObject({ sha: first });
     expect((await api('POST', `/v1/repos/${slug}/branches`, { body: {} })).json.details.field).toBe('name');
-    await api('POST', '/v1/repos', { body: { slug: `${slug}-empty` } });
-    expect((await api('POST', `/v1/repos/${slug}-empty/branches`, { body: { name: 'x' } })).status).toBe(422);
+    await api('POST', '/v1/repos', { body: { slug: `${slug}-empty`, init: false } });
+    const empty = await api('POST', `/v1/repos/${slug}-empty/branches`, { body: { name: 'x' } });
+    expect(empty.status).toBe(404);
+    expect(empty.json.error).toBe("Source branch 'main' not found");
     expect((await api('GET', `/v1/repos/${slug}/branches/nope`)).status).toBe(404);
   });
 
@@ -81,11 +90,13 @@ describe('branches', () => {
     await api('POST', `/v1/repos/${slug}/branches`, { body: { name: 'tmp/x' } });
     const del = await api('DELETE', `/v1/repos/${slug}/branches/tmp/x`);
     expect(del.status).toBe(200);
-    expect(del.json).toMatchObject({ deleted: true, name: 'tmp/x', previous_sha: second });
+    expect(del.json).toEqual({ deleted: true, name: 'tmp/x', ref: 'refs/heads/tmp/x', sha: second });
     expect((await api('GET', `/v1/repos/${slug}/branches/tmp/x`)).status).toBe(404);
     expect((await api('DELETE', `/v1/repos/${slug}/branches/tmp/x`)).status).toBe(404);
+    // Coregit: 400, "Cannot delete the default branch" (was 422)
     const main = await api('DELETE', `/v1/repos/${slug}/branches/main`);
-    expect(main.status).toBe(422);
+    expect(main.status).toBe(400);
+    expect(main.json.error).toBe('Cannot delete the default branch');
     expect((await api('GET', `/v1/repos/${slug}/branches/main`)).status).toBe(200);
   });
 
@@ -139,15 +150,21 @@ describe('refs', () => {
     expect(stale.status).toBe(409);
     expect(stale.json.code).toBe('CONFLICT');
     expect(stale.json.details.current_sha).toBe(second);
-    // expected_sha: null means "must not exist yet"
-    expect((await api('PUT', `/v1/repos/${slug}/refs/heads/topic`, { body: { sha: first, expected_sha: null } })).json.details.current_sha).toBe(second);
-    expect((await api('PUT', `/v1/repos/${slug}/refs/heads/fresh`, { body: { sha: first, expected_sha: null } })).status).toBe(200);
+    expect(stale.json.current_sha).toBe(second);
+    // changed with Coregit (routes/refs.ts): expected_sha null is no compare-and-swap; "must
+    // not exist yet" is the all-zero sha (gitwell's), and a CAS of a missing ref is 404
+    expect((await api('PUT', `/v1/repos/${slug}/refs/heads/topic`, { body: { sha: first, expected_sha: ZERO } })).json.current_sha).toBe(second);
+    expect((await api('PUT', `/v1/repos/${slug}/refs/heads/fresh`, { body: { sha: first, expected_sha: ZERO } })).status).toBe(200);
+    expect((await api('PUT', `/v1/repos/${slug}/refs/heads/nothing-yet`, { body: { sha: first, expected_sha: second } })).status).toBe(404);
     // racing CAS updates from one expected value: exactly one wins
     const racers = await Promise.all(
-      [first, second, first, second, first].map((sha) => api('PUT', `/v1/repos/${slug}/refs/heads/race`, { body: { sha, expected_sha: null } })),
+      [first, second, first, second, first].map((sha) => api('PUT', `/v1/repos/${slug}/refs/heads/race`, { body: { sha, expected_sha: ZERO } })),
     );
     expect(racers.filter((r) => r.status === 200)).toHaveLength(1);
     expect(racers.filter((r) => r.status === 409)).toHaveLength(4);
+    // null is a plain set
+    expect((await api('PUT', `/v1/repos/${slug}/refs/heads/topic`, { body: { sha: first, expected_sha: null } })).json.previous_sha).toBe(second);
+    await api('PUT', `/v1/repos/${slug}/refs/heads/topic`, { body: { sha: second } });
     // git agrees
     const remote = await lsRemote(repoUrl(gw.url, `acme/${slug}`, key));
     expect(remote.refs).toContain(`${second}\trefs/heads/topic`);
@@ -180,7 +197,8 @@ describe('refs', () => {
     expect((await api('PUT', `/v1/repos/${slug}/refs/heads/x`, { body: { sha: 'nothex' } })).json.details.field).toBe('sha');
     expect((await api('PUT', `/v1/repos/${slug}/refs/heads/x`, { body: { sha: second, expected_sha: 'short' } })).json.details.field).toBe('expected_sha');
     expect((await api('PUT', `/v1/repos/${slug}/refs/heads/bad..name`, { body: { sha: second } })).status).toBe(400);
-    expect((await api('PUT', `/v1/repos/${slug}/refs/other/x`, { body: { sha: second } })).status).toBe(404);
+    // Coregit: only refs/heads/* and refs/tags/* are written, 400 otherwise
+    expect((await api('PUT', `/v1/repos/${slug}/refs/other/x`, { body: { sha: second } })).status).toBe(400);
     // an object of another repo is not an object of this one
     await api('POST', '/v1/repos', { body: { slug: `${slug}-other` } });
     const foreign = await api('POST', `/v1/repos/${slug}-other/commits`, { body: commitBody('main', [{ path: 'only-there', content: 'x' }]) });
@@ -194,7 +212,9 @@ describe('refs', () => {
     expect(stale.status).toBe(409);
     expect(stale.json.details.current_sha).toBe(first);
     const del = await api('DELETE', `/v1/repos/${slug}/refs/tags/t1?expected_sha=${first}`);
-    expect(del.json).toEqual({ ref: 'refs/tags/t1', sha: null, previous_sha: first });
+    // Coregit: {deleted: true, ref, sha: <where it pointed>}
+    expect(del.json).toEqual({ deleted: true, ref: 'refs/tags/t1', sha: first });
+    expect((await api('DELETE', `/v1/repos/${slug}/refs/heads/main`)).status).toBe(400);
     expect((await api('DELETE', `/v1/repos/${slug}/refs/tags/t1`)).status).toBe(404);
     const refs = lines((await lsRemote(repoUrl(gw.url, `acme/${slug}`, key))).stdout);
     expect(refs.some((l) => l.endsWith('refs/tags/t1'))).toBe(false);

@@ -1,6 +1,7 @@
 // REST /v1 repositories: create (with namespace, init, reserved slugs, validation), list with
 // limit/offset/cursor/namespace, get, patch, delete; auth (401, another org's repos are 404);
-// the public org routes; the repo-count quota.
+// the public org routes; the repo-count quota. Shapes as Coregit's routes/repos.ts answers them
+// (test/v1-coregit-*.test.ts checks them field by field).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { apiClient, type Api } from './helpers/v1-api.js';
@@ -30,6 +31,9 @@ describe('POST /v1/repos', () => {
       description: 'a repo',
       visibility: 'private',
       default_branch: 'main',
+      is_template: false,
+      forked_from: null,
+      // Coregit's init (on by default) commits an empty tree: the repo is still empty
       is_empty: true,
     });
     expect(r.json.git_url).toMatch(/\/acme\/plain\.git$/);
@@ -38,20 +42,27 @@ describe('POST /v1/repos', () => {
     expect(Date.parse(r.json.created_at)).not.toBeNaN();
   });
 
-  it('init: true makes an initial commit with a README on the default branch', async () => {
-    const r = await acme('POST', '/v1/repos', { body: { slug: 'inited', init: true, default_branch: 'trunk', description: 'hello' } });
+  // changed with Coregit's init (routes/repos.ts): on by default, an empty tree and
+  // "Initial commit" on the default branch (it made a README before), and is_empty stays true
+  it('init (default true) makes an initial commit of an empty tree on the default branch; init: false makes none', async () => {
+    const r = await acme('POST', '/v1/repos', { body: { slug: 'inited', default_branch: 'trunk', description: 'hello' } });
     expect(r.status).toBe(201);
-    expect(r.json.is_empty).toBe(false);
+    expect(r.json.is_empty).toBe(true);
     const b = await acme('GET', '/v1/repos/inited/branches');
     expect(b.json.default_branch).toBe('trunk');
     expect(b.json.branches.map((x: { name: string }) => x.name)).toEqual(['trunk']);
-    const readme = await acme('GET', '/v1/repos/inited/raw/trunk/README.md');
-    expect(readme.text).toBe('# inited\n\nhello\n');
+    const c = await acme('GET', `/v1/repos/inited/commits/${b.json.branches[0].sha}`);
+    expect(c.json).toMatchObject({ message: 'Initial commit', tree: '4b825dc642cb6eb9a060e54bf8d69288fbee4904', parents: [] });
+    expect((await acme('GET', '/v1/repos/inited/tree/trunk')).json.items).toEqual([]);
+
+    expect((await acme('POST', '/v1/repos', { body: { slug: 'bare', init: false } })).json.is_empty).toBe(true);
+    expect((await acme('GET', '/v1/repos/bare/branches')).json.branches).toEqual([]);
   });
 
   it('namespaces: the same slug in two namespaces, reached by /v1/repos/:namespace/:slug', async () => {
     expect((await acme('POST', '/v1/repos', { body: { slug: 'app', namespace: 'alice', init: true } })).status).toBe(201);
-    expect((await acme('POST', '/v1/repos', { body: { slug: 'app', namespace: 'bob' } })).status).toBe(201);
+    expect((await acme('POST', '/v1/repos', { body: { slug: 'app', namespace: 'bob', init: false } })).status).toBe(201);
+    await acme('POST', '/v1/repos/alice/app/commits', { body: { branch: 'main', message: 'm', author: { name: 'a', email: 'a@b' }, changes: [{ path: 'f', content: 'x' }] } });
     const a = await acme('GET', '/v1/repos/alice/app');
     expect(a.status).toBe(200);
     expect(a.json).toMatchObject({ namespace: 'alice', slug: 'app', is_empty: false });
@@ -127,11 +138,12 @@ describe('GET /v1/repos', () => {
     for (const slug of slugs) expect((await api('POST', '/v1/repos', { body: { slug } })).status).toBe(201);
     await api('POST', '/v1/repos', { body: { slug: 'r01', namespace: 'team' } });
 
+    // changed with Coregit's order (routes/repos.ts): updated_at, newest first, then id
     const first = await api('GET', '/v1/repos?limit=3');
-    expect(first.json.repos.map((r: { slug: string }) => r.slug)).toEqual(['r01', 'r02', 'r03']);
+    expect(first.json.repos.map((r: { namespace: string | null; slug: string }) => `${r.namespace ?? ''}/${r.slug}`)).toEqual(['team/r01', '/r07', '/r06']);
     expect(first.json).toMatchObject({ limit: 3, offset: 0 });
     const off = await api('GET', '/v1/repos?limit=3&offset=3');
-    expect(off.json.repos.map((r: { slug: string }) => r.slug)).toEqual(['r04', 'r05', 'r06']);
+    expect(off.json.repos.map((r: { slug: string }) => r.slug)).toEqual(['r05', 'r04', 'r03']);
 
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -139,9 +151,11 @@ describe('GET /v1/repos', () => {
       const page = await api('GET', `/v1/repos?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
       expect(page.status).toBe(200);
       seen.push(...page.json.repos.map((r: { namespace: string | null; slug: string }) => `${r.namespace ?? ''}/${r.slug}`));
+      // Coregit: offset only in a page without a cursor
+      if (cursor) expect(page.json.offset).toBeUndefined();
       cursor = page.json.next_cursor;
     } while (cursor);
-    expect(seen).toEqual([...slugs.map((s) => `/${s}`), 'team/r01']);
+    expect(seen).toEqual(['team/r01', ...slugs.map((s) => `/${s}`).reverse()]);
 
     const ns = await api('GET', '/v1/repos?namespace=team');
     expect(ns.json.repos.map((r: { slug: string }) => r.slug)).toEqual(['r01']);
@@ -154,19 +168,31 @@ describe('GET /v1/repos', () => {
     expect(r.json.repos.map((x: { slug: string }) => x.slug)).not.toContain('others-only');
   });
 
-  it('validates limit, offset and cursor', async () => {
-    for (const q of ['limit=0', 'limit=101', 'limit=abc', 'offset=-1']) {
+  // changed with Coregit (routes/repos.ts: Math.min(limit, 100)): a limit above 100 is 100, not 400
+  it('validates limit, offset and cursor; clamps a limit above 100', async () => {
+    for (const q of ['limit=0', 'limit=abc', 'offset=-1']) {
       const r = await acme('GET', `/v1/repos?${q}`);
       expect(r.status, q).toBe(400);
       expect(r.json.details.field).toBe(q.split('=')[0]);
     }
-    expect((await acme('GET', '/v1/repos?cursor=!!!')).status).toBe(400);
+    const big = await acme('GET', '/v1/repos?limit=101');
+    expect(big.status).toBe(200);
+    expect(big.json.limit).toBe(100);
+    const bad = await acme('GET', '/v1/repos?cursor=!!!');
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toBe('Invalid cursor');
   });
 });
 
 describe('GET/PATCH/DELETE /v1/repos/:slug', () => {
   it('gets, patches and deletes', async () => {
     await acme('POST', '/v1/repos', { body: { slug: 'life', init: true } });
+    // Coregit moves the default branch only to one that exists (400 otherwise)
+    const missing = await acme('PATCH', '/v1/repos/life', { body: { default_branch: 'dev' } });
+    expect(missing.status).toBe(400);
+    expect(missing.json.error).toBe("Branch 'dev' does not exist");
+    expect((await acme('PATCH', '/v1/repos/life', { body: {} })).json.error).toBe('No fields to update');
+    await acme('POST', '/v1/repos/life/branches', { body: { name: 'dev' } });
     const p = await acme('PATCH', '/v1/repos/life', { body: { description: 'changed', visibility: 'public', default_branch: 'dev' } });
     expect(p.status).toBe(200);
     expect(p.json).toMatchObject({ description: 'changed', visibility: 'public', default_branch: 'dev' });
@@ -196,11 +222,21 @@ describe('GET/PATCH/DELETE /v1/repos/:slug', () => {
   });
 });
 
+/** A repo with a README (Coregit's init commits an empty tree). */
+async function withReadme(api: Api, body: Record<string, unknown>): Promise<void> {
+  expect((await api('POST', '/v1/repos', { body })).status).toBe(201);
+  const path = body.namespace ? `${body.namespace}/${body.slug}` : body.slug;
+  const c = await api('POST', `/v1/repos/${path}/commits`, {
+    body: { branch: 'main', message: 'readme', author: { name: 'a', email: 'a@b' }, changes: [{ path: 'README.md', content: `# ${body.slug}\n` }] },
+  });
+  expect(c.status).toBe(201);
+}
+
 describe('public org routes', () => {
   it('serve public repos without a key; private repos are 404 there', async () => {
-    await acme('POST', '/v1/repos', { body: { slug: 'pub', visibility: 'public', init: true } });
-    await acme('POST', '/v1/repos', { body: { slug: 'pub', namespace: 'ns', visibility: 'public', init: true } });
-    await acme('POST', '/v1/repos', { body: { slug: 'priv', init: true } });
+    await withReadme(acme, { slug: 'pub', visibility: 'public' });
+    await withReadme(acme, { slug: 'pub', namespace: 'ns', visibility: 'public' });
+    await withReadme(acme, { slug: 'priv' });
 
     const list = await anon('GET', '/v1/orgs/acme/repos?limit=100');
     expect(list.status).toBe(200);
@@ -224,7 +260,7 @@ describe('public org routes', () => {
   });
 
   it('a repo made private disappears from the public routes at once', async () => {
-    await acme('POST', '/v1/repos', { body: { slug: 'flip', visibility: 'public', init: true } });
+    await withReadme(acme, { slug: 'flip', visibility: 'public' });
     expect((await anon('GET', '/v1/orgs/acme/repos/flip/raw/main/README.md')).status).toBe(200);
     await acme('PATCH', '/v1/repos/flip', { body: { visibility: 'private' } });
     expect((await anon('GET', '/v1/orgs/acme/repos/flip/raw/main/README.md')).status).toBe(404);
@@ -242,6 +278,8 @@ describe('quotas', () => {
       expect(r.status).toBe(429);
       expect(r.json.code).toBe('QUOTA_EXCEEDED');
       expect(r.json.details).toMatchObject({ quota: 'repos', max: 2 });
+      // Coregit's free-tier 429 carries used and limit at the top level
+      expect(r.json).toMatchObject({ used: 2, limit: 2 });
     } finally {
       await small.stop();
     }
@@ -259,7 +297,9 @@ describe('quotas', () => {
       expect(over.status).toBe(429);
       expect(over.json.code).toBe('QUOTA_EXCEEDED');
       expect(over.json.details).toMatchObject({ quota: 'storage_bytes', max: 3000 });
-      expect((await api('GET', '/v1/repos/s/commits')).json.commits).toHaveLength(1);
+      expect(over.json.limit).toBe(3000);
+      // the initial commit and the one that fit
+      expect((await api('GET', '/v1/repos/s/commits')).json.commits).toHaveLength(2);
     } finally {
       await small.stop();
     }

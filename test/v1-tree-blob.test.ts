@@ -1,7 +1,9 @@
 // REST /v1 trees and files over the interop fixture (pushed with git): tree listings equal
 // `git ls-tree`, blobs equal `git cat-file`; refs with slashes (longest existing ref wins), tags
 // (annotated, of a tree, of a blob), shas; unicode and space paths; ETag/304 and Cache-Control;
-// Range/206/416; blobs/batch; the recursive cap; public routes.
+// Range/206/416; blobs/batch; the recursive cap; public routes. Listings as Coregit's
+// routes/files.ts gives them: folders first, then by name; modes as git writes them ("40000");
+// a submodule is a "file".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitBytes, gitOk, makeFixture, type Fixture } from './helpers/git.js';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
@@ -36,8 +38,14 @@ async function lsTree(rev: string, opts: string[] = []) {
     .map((l) => {
       const [meta, path] = l.split('\t');
       const [mode, type, sha] = meta.split(' ');
-      return { path, mode, sha, type: type === 'tree' ? 'folder' : type === 'commit' ? 'submodule' : 'file' };
+      return { path, mode: mode === '040000' ? '40000' : mode, sha, type: type === 'tree' ? 'folder' : 'file' };
     });
+}
+
+/** Coregit's order of tree items (routes/files.ts): folders first, then by name (localeCompare). */
+function coregitOrder<T extends { path: string; type: string }>(items: T[]): T[] {
+  const name = (i: T) => i.path.slice(i.path.lastIndexOf('/') + 1);
+  return [...items].sort((a, b) => (a.type !== b.type && (a.type === 'folder' || b.type === 'folder') ? (a.type === 'folder' ? -1 : 1) : name(a).localeCompare(name(b))));
 }
 
 const gitBlob = async (spec: string) => (await gitBytes(['cat-file', 'blob', spec], { cwd: fx.dir })).stdout;
@@ -49,23 +57,25 @@ describe('GET tree', () => {
     expect(r.json).toMatchObject({ path: '', ref: 'main', truncated: false });
     expect(r.json.sha).toBe(await gitOk(['rev-parse', 'main^{tree}'], { cwd: fx.dir }));
     expect(r.json.commit_sha).toBe(await gitOk(['rev-parse', 'main'], { cwd: fx.dir }));
-    const want = await lsTree('main');
+    const want = coregitOrder(await lsTree('main'));
     expect(r.json.items.map((i: { path: string; mode: string; sha: string; type: string }) => ({ path: i.path, mode: i.mode, sha: i.sha, type: i.type }))).toEqual(want);
-    expect(r.json.items.find((i: { name: string }) => i.name === 'vendor')).toMatchObject({ type: 'folder', mode: '040000' });
+    expect(r.json.items.find((i: { name: string }) => i.name === 'vendor')).toMatchObject({ type: 'folder', mode: '40000' });
     // the default branch without a ref
     expect((await api('GET', `${R}/tree`)).json.sha).toBe(r.json.sha);
   });
 
-  it('recursive=true is git ls-tree -r -t, in the same order', async () => {
+  // changed with Coregit (routes/files.ts): the recursive list is sorted as a listing is
+  // (folders first, then by name), not left in git's order
+  it('recursive=true holds what git ls-tree -r -t holds, in Coregit\'s order', async () => {
     const r = await api('GET', `${R}/tree/main?recursive=true`);
-    const want = await lsTree('main', ['-r', '-t']);
+    const want = coregitOrder(await lsTree('main', ['-r', '-t']));
     expect(r.json.items.map((i: { path: string; sha: string; mode: string }) => `${i.mode} ${i.sha} ${i.path}`)).toEqual(want.map((i) => `${i.mode} ${i.sha} ${i.path}`));
-    expect(r.json.items.find((i: { path: string }) => i.path === 'vendor/lib')).toMatchObject({ type: 'submodule', mode: '160000', name: 'lib' });
+    expect(r.json.items.find((i: { path: string }) => i.path === 'vendor/lib')).toMatchObject({ type: 'file', mode: '160000', name: 'lib' });
     expect(r.json.truncated).toBe(false);
     // a subdirectory, recursive, has paths from the root
     const docs = await api('GET', `${R}/tree/main/docs?recursive=1`);
     expect(docs.json.path).toBe('docs');
-    expect(docs.json.items.map((i: { path: string }) => i.path)).toEqual((await lsTree('main:docs')).map((i) => `docs/${i.path}`));
+    expect(docs.json.items.map((i: { path: string }) => i.path)).toEqual(coregitOrder((await lsTree('main:docs', ['-r', '-t'])).map((i) => ({ ...i, path: `docs/${i.path}` }))).map((i) => i.path));
   });
 
   it('refs with slashes, tags and shas', async () => {
@@ -113,7 +123,9 @@ describe('GET tree', () => {
   it('errors: unknown ref, missing path, a file, a bad query', async () => {
     expect((await api('GET', `${R}/tree/nope`)).json.code).toBe('NOT_FOUND');
     expect((await api('GET', `${R}/tree/main/no/such/dir`)).status).toBe(404);
-    expect((await api('GET', `${R}/tree/main/README.md`)).status).toBe(422);
+    // Coregit: a path that is no directory is "Path not found" (was 422)
+    expect((await api('GET', `${R}/tree/main/README.md`)).status).toBe(404);
+    expect((await api('GET', `${R}/tree/main/a//b`)).status).toBe(400);
     expect((await api('GET', `${R}/tree/${'a'.repeat(40)}`)).status).toBe(404);
     const bad = await api('GET', `${R}/tree/main?recursive=maybe`);
     expect(bad.status).toBe(400);
@@ -152,11 +164,13 @@ describe('GET blob and raw', () => {
     expect(atTag.bytes.equals(await gitBlob('v1.0.1:big/large.txt'))).toBe(true);
   });
 
-  it('errors: missing 404, a directory or a submodule 422', async () => {
+  // changed with Coregit (routes/files.ts): a directory or a submodule is "File not found" (404,
+  // was 422), no path at all is 400
+  it('errors: missing, a directory or a submodule 404; no path 400', async () => {
     expect((await api('GET', `${R}/blob/main/nope.txt`)).status).toBe(404);
-    expect((await api('GET', `${R}/raw/main/src`)).status).toBe(422);
-    expect((await api('GET', `${R}/blob/main/vendor/lib`)).status).toBe(422);
-    expect((await api('GET', `${R}/raw/main`)).status).toBe(404);
+    expect((await api('GET', `${R}/raw/main/src`)).status).toBe(404);
+    expect((await api('GET', `${R}/blob/main/vendor/lib`)).status).toBe(404);
+    expect((await api('GET', `${R}/raw/main`)).status).toBe(400);
     expect((await api('GET', `${R}/raw/nope/README.md`)).status).toBe(404);
   });
 
@@ -181,7 +195,9 @@ describe('GET blob and raw', () => {
     expect((await api('GET', `${R}/tree/main/src`, { headers: { 'if-none-match': `"${tree.json.sha}"` } })).status).toBe(304);
   });
 
-  it('Range: 206 with Content-Range, suffix and open ranges, 416 past the end, other forms ignored', async () => {
+  // changed with Coregit (routes/files.ts): other forms are 416 (they were ignored), and a
+  // range of a text file comes as utf-8 in blob's JSON (it was base64)
+  it('Range: 206 with Content-Range, suffix and open ranges, 416 past the end and for other forms', async () => {
     const want = await gitBlob('main:assets/data.bin');
     const size = want.length;
     const cases: Array<[string, number, number]> = [
@@ -199,16 +215,17 @@ describe('GET blob and raw', () => {
     const past = await api('GET', `${R}/raw/main/assets/data.bin`, { headers: { range: `bytes=${size}-` } });
     expect(past.status).toBe(416);
     expect(past.headers.get('content-range')).toBe(`bytes */${size}`);
-    for (const ignored of ['bytes=0-1,5-6', 'items=0-1', 'bytes=9-3']) {
-      const r = await api('GET', `${R}/raw/main/assets/data.bin`, { headers: { range: ignored } });
-      expect(r.status, ignored).toBe(200);
-      expect(r.bytes.equals(want)).toBe(true);
+    for (const bad of ['bytes=0-1,5-6', 'items=0-1', 'bytes=9-3']) {
+      const r = await api('GET', `${R}/raw/main/assets/data.bin`, { headers: { range: bad } });
+      expect(r.status, bad).toBe(416);
+      expect(r.headers.get('content-range')).toBe(`bytes */${size}`);
     }
     const blob = await api('GET', `${R}/blob/main/README.md`, { headers: { range: 'bytes=2-8' } });
     expect(blob.status).toBe(206);
+    expect(blob.headers.get('vary')).toBe('Range');
     const readme = await gitBlob('main:README.md');
-    expect(blob.json).toMatchObject({ encoding: 'base64', size: readme.length, range: { start: 2, end: 8, length: 7 } });
-    expect(Buffer.from(blob.json.content, 'base64').equals(readme.subarray(2, 9))).toBe(true);
+    expect(blob.json).toMatchObject({ encoding: 'utf-8', size: readme.length, range: { start: 2, end: 8, length: 7 } });
+    expect(blob.json.content).toBe(readme.subarray(2, 9).toString('utf8'));
     expect((await api('GET', `${R}/blob/main/README.md`, { headers: { range: 'bytes=99999-' } })).status).toBe(416);
   });
 
@@ -285,16 +302,25 @@ describe('limits on reads', () => {
     const r = await sapi('GET', '/v1/repos/r/tree/main?recursive=true');
     expect(r.json.items).toHaveLength(5);
     expect(r.json.truncated).toBe(true);
-    expect(r.json.items.map((i: { path: string }) => i.path)).toEqual(['d0', 'd0/f.txt', 'd1', 'd1/f.txt', 'd2']);
+    // the first five of the walk, in Coregit's order: folders first
+    expect(r.json.items.map((i: { path: string }) => i.path)).toEqual(['d0', 'd1', 'd2', 'd0/f.txt', 'd1/f.txt']);
     expect((await sapi('GET', '/v1/repos/r/tree/main')).json.truncated).toBe(false);
   });
 
-  it('a blob over the JSON cap is 413 naming the limit, but served with Range and from raw', async () => {
+  // changed with Coregit (routes/files.ts): 400 with `size` (was 413); blobs/batch marks the
+  // blob that does not fit `truncated` instead of failing
+  it('a blob over the JSON cap is 400 with its size, but served with Range and from raw; batch truncates it', async () => {
     const r = await sapi('GET', '/v1/repos/r/blob/main/d2/f.txt');
-    expect(r.status).toBe(413);
+    expect(r.status).toBe(400);
+    expect(r.json.size).toBe(80);
     expect(r.json.details).toMatchObject({ limit: 'blob_max_bytes', max: 64, size: 80 });
     expect((await sapi('GET', '/v1/repos/r/blob/main/d2/f.txt', { headers: { range: 'bytes=0-9' } })).status).toBe(206);
     expect((await sapi('GET', '/v1/repos/r/raw/main/d2/f.txt')).bytes.length).toBe(80);
-    expect((await sapi('POST', '/v1/repos/r/blobs/batch', { body: { paths: ['d1/f.txt', 'd2/f.txt'] } })).status).toBe(413);
+    const batch = await sapi('POST', '/v1/repos/r/blobs/batch', { body: { paths: ['d1/f.txt', 'd2/f.txt'] } });
+    expect(batch.status).toBe(200);
+    expect(batch.json.blobs).toMatchObject([
+      { path: 'd1/f.txt', size: 40, content: 'x'.repeat(40) },
+      { path: 'd2/f.txt', size: 80, content: '', truncated: true },
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 // The pure parts of /v1, without a server: token buckets on a fake clock, surgical text edits,
 // Range parsing, If-None-Match matching, path checks.
 import { describe, expect, it } from 'vitest';
-import { parseRange } from '../src/http/v1/blob.js';
+import { parseRange } from '../src/http/v1/range.js';
 import { matches } from '../src/http/middleware/etag.js';
 import { checkPath } from '../src/services/commits.js';
 import { applyEdits, EditError } from '../src/services/text-edit.js';
@@ -46,14 +46,25 @@ describe('applyEdits', () => {
     expect(applyEdits(text, [{ oldString: 'beta', newString: 'BETA' }])).toBe('alpha\nBETA\ngamma\ndelta\n');
     expect(applyEdits(text, [{ oldString: 'gamma\n' }])).toBe('alpha\nbeta\ndelta\n');
   });
-  it('replaces a line range, keeping the line structure', () => {
+  // changed with Coregit's applyEdits (services/commit-builder.ts): lines are the text split on
+  // "\n" (a final newline makes an empty last line) and content is split the same way, so a
+  // content ending in "\n" adds an empty line; it kept the line structure before
+  it('replaces a line range as Coregit splices lines', () => {
     expect(applyEdits(text, [{ range: [2, 3], content: 'two and three' }])).toBe('alpha\ntwo and three\ndelta\n');
-    expect(applyEdits(text, [{ range: [4, 4], content: 'last\n' }])).toBe('alpha\nbeta\ngamma\nlast\n');
+    expect(applyEdits(text, [{ range: [4, 4], content: 'last\n' }])).toBe('alpha\nbeta\ngamma\nlast\n\n');
+    expect(applyEdits(text, [{ range: [4, 4], content: 'last' }])).toBe('alpha\nbeta\ngamma\nlast\n');
     expect(applyEdits(text, [{ range: [1, 2], content: '' }])).toBe('gamma\ndelta\n');
     expect(applyEdits('no newline', [{ range: [1, 1], content: 'still none' }])).toBe('still none');
+    // the end past the file is clamped; a start one past the last line appends
+    expect(applyEdits('a\nb', [{ range: [2, 99], content: 'B' }])).toBe('a\nB');
+    expect(applyEdits('a\nb', [{ range: [3, 3], content: 'c' }])).toBe('a\nb\nc');
   });
-  it('applies edits in order, each on the result of the last', () => {
+  it('applies string edits in order, each on the result of the last, then ranges bottom-up on one numbering', () => {
     expect(applyEdits(text, [{ oldString: 'alpha', newString: 'beta2' }, { oldString: 'beta2', newString: 'x' }])).toBe('x\nbeta\ngamma\ndelta\n');
+    // both ranges count lines of the same text: edit 1 (line 1) does not move edit 0 (line 4)
+    expect(applyEdits(text, [{ range: [4, 4], content: 'D' }, { range: [1, 1], content: 'A1\nA2' }])).toBe('A1\nA2\nbeta\ngamma\nD\n');
+    // a string edit given after a range still goes first
+    expect(applyEdits(text, [{ range: [1, 1], content: 'first' }, { oldString: 'alpha', newString: 'ALPHA' }])).toBe('first\nbeta\ngamma\ndelta\n');
   });
   it('names the failing edit', () => {
     const fail = (edits: Parameters<typeof applyEdits>[1]) => {
@@ -66,14 +77,17 @@ describe('applyEdits', () => {
     };
     expect(fail([{ oldString: 'b', newString: 'c' }, { oldString: 'a', newString: 'x' }])).toMatchObject({ index: 1, details: { matches: 'several' } });
     expect(fail([{ oldString: 'zzz', newString: 'c' }])).toMatchObject({ index: 0, details: { matches: 0 } });
-    expect(fail([{ range: [2, 2], content: 'x' }])).toMatchObject({ index: 0 });
+    expect(fail([{ range: [3, 3], content: 'x' }])).toMatchObject({ index: 0, context: '' });
+    expect(fail([{ oldString: 'zzz', newString: 'c' }])).toMatchObject({ context: 'zzz' });
     // overlapping occurrences count as more than one
     expect(() => applyEdits('aaa', [{ oldString: 'aa', newString: 'b' }])).toThrow(EditError);
   });
 });
 
 describe('parseRange', () => {
-  it('single ranges, clamped; suffix; open; unsatisfiable; ignored forms', () => {
+  // changed with Coregit (routes/files.ts): other forms are malformed (416), not ignored, and
+  // an end before the start cannot be satisfied
+  it('single ranges, clamped; suffix; open; unsatisfiable; malformed forms', () => {
     expect(parseRange('bytes=0-9', 100)).toEqual({ start: 0, end: 9 });
     expect(parseRange('bytes=90-200', 100)).toEqual({ start: 90, end: 99 });
     expect(parseRange('bytes=-10', 100)).toEqual({ start: 90, end: 99 });
@@ -82,7 +96,9 @@ describe('parseRange', () => {
     expect(parseRange('bytes=100-', 100)).toBe('unsatisfiable');
     expect(parseRange('bytes=-0', 100)).toBe('unsatisfiable');
     expect(parseRange('bytes=0-0', 0)).toBe('unsatisfiable');
-    for (const ignored of [undefined, '', 'bytes=1-2,4-5', 'bytes=5-1', 'lines=1-2', 'bytes=-', 'bytes=a-b']) expect(parseRange(ignored, 100)).toBeNull();
+    expect(parseRange('bytes=5-1', 100)).toBe('unsatisfiable');
+    expect(parseRange(undefined, 100)).toBeNull();
+    for (const bad of ['', 'bytes=1-2,4-5', 'lines=1-2', 'bytes=-', 'bytes=a-b']) expect(parseRange(bad, 100), bad).toBe('malformed');
   });
 });
 

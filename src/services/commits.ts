@@ -2,10 +2,15 @@
  * A new commit made from a list of file changes (reading history: history.ts).
  *
  * A new commit is written as git would: blobs, then every changed tree bottom-up, then
- * the commit (`tree`, `parent`, `author`, `committer`, blank line, message ending in "\n"),
+ * the commit (`tree`, `parent`, `author`, `committer`, blank line, the message as given),
  * all put in the store first; then ONE compare-and-swap moves the branch from the head the
  * commit was built on. Of N racing commits on one head exactly one wins; the others get 409
  * with the head that won as `current_sha`.
+ *
+ * The changes mean what Coregit's commit builder makes of them: a commit to a branch that does
+ * not exist starts from `parentSha`, or is a root commit; a delete of a missing path changes
+ * nothing; edits are applied as services/text-edit.ts says. Where Coregit would fail with a
+ * 500 (an edit or rename of a missing file, edits of a file that is not UTF-8) this says 422.
  *
  * Every new object passes the fsck a push passes, at the server's levels, before anything is
  * stored (fsck-new-objects.ts). A path that is plainly not one git can hold is refused first,
@@ -13,7 +18,7 @@
  * since the epoch, unsigned).
  */
 import { isUtf8 } from 'node:buffer';
-import { conflict, GitwellError, invalid, unprocessable } from '../core/errors.js';
+import { GitwellError, invalid, unprocessable } from '../core/errors.js';
 import { serializeCommit } from '../core/object/commit.js';
 import { isDotGitName } from '../core/object/dotfile-names.js';
 import { DEFAULT_FSCK_LEVELS, type FsckLevels, type FsckMsgId } from '../core/object/fsck-ids.js';
@@ -119,8 +124,9 @@ function decode(c: ChangeInput, field: string, limits: CommitLimits): Buffer {
     if (compact.length % 4 !== 0 || !BASE64_RE.test(compact)) throw invalid(`${field}.content is not valid base64`, { field: `${field}.content` });
     data = Buffer.from(compact, 'base64');
   } else data = Buffer.from(content, 'utf8');
+  // Coregit refuses an oversized file as a bad request (400), before it writes anything
   if (data.length > limits.maxFileBytes) {
-    throw new GitwellError('PAYLOAD_TOO_LARGE', `${c.path} is larger than ${limits.maxFileBytes} bytes`, {
+    throw invalid(`File content exceeds ${limits.maxFileBytes} bytes: ${c.path}`, {
       limit: 'commit_max_file_bytes',
       max: limits.maxFileBytes,
       size: data.length,
@@ -166,7 +172,12 @@ function applyChange(store: Store, tree: TreeEditor, c: ChangeInput, i: number, 
           text = applyEdits(o.data.toString('utf8'), c.edits);
         } catch (e) {
           if (!(e instanceof EditError)) throw e;
-          throw unprocessable(`${c.path}: edit ${e.index}: ${e.message}`, { field: `${field}.edits.${e.index}`, path: c.path, edit: e.index, ...e.details });
+          throw new GitwellError(
+            'UNPROCESSABLE',
+            `${c.path}: edit ${e.index}: ${e.message}`,
+            { field: `${field}.edits.${e.index}`, path: c.path, edit: e.index, ...e.details },
+            { context: e.context },
+          );
         }
         data = decode({ ...c, content: text, encoding: 'utf-8' }, field, limits);
       } else if (c.content !== undefined) {
@@ -179,7 +190,8 @@ function applyChange(store: Store, tree: TreeEditor, c: ChangeInput, i: number, 
       return;
     }
     case 'delete': {
-      if (!tree.remove(segs)) throw unprocessable(`${c.path} does not exist`, { field: `${field}.path`, path: c.path });
+      // deleting what is not there leaves the tree as it is (Coregit's Map.delete)
+      tree.remove(segs);
       return;
     }
     case 'rename': {
@@ -195,25 +207,32 @@ function applyChange(store: Store, tree: TreeEditor, c: ChangeInput, i: number, 
   }
 }
 
-/** Where a new commit starts: the branch head, else `parent_sha`, else the default branch. */
+/**
+ * Where a new commit starts, as Coregit's commit builder decides: the branch head (which
+ * `parentSha`, when given, must equal), else `parentSha` (a new branch from that commit), else
+ * nothing: a commit to a new branch without `parentSha` is a root commit (an orphan branch).
+ */
 function baseOf(store: Store, repo: RepoRecord, input: CommitInput, head: string | null): string | null {
   if (input.parentSha !== undefined) {
     if (!isSha(input.parentSha)) throw invalid('parent_sha must be a full 40-hex sha', { field: 'parent_sha' });
     const parent = input.parentSha.toLowerCase();
     if (head !== null && head !== parent) {
-      throw conflict(`branch ${input.branch} has moved: it is at ${head}`, { branch: input.branch, current_sha: head, expected_sha: parent });
+      throw new GitwellError(
+        'CONFLICT',
+        'Branch has moved since parent_sha. Fetch latest HEAD and retry.',
+        { branch: input.branch, current_sha: head, expected_sha: parent },
+        { current_sha: head },
+      );
     }
     return head ?? oidToHex(resolveCommit(store, repo, parent));
   }
-  if (head !== null) return head;
-  if (input.branch !== repo.defaultBranch) return store.getRef(repo.id, `refs/heads/${repo.defaultBranch}`) ?? null;
-  return null;
+  return head;
 }
 
 export async function createCommit(store: Store, repo: RepoRecord, input: CommitInput, limits: CommitLimits): Promise<CommitResult> {
   const ref = branchRef(input.branch);
   if (input.changes.length > limits.maxFiles) {
-    throw unprocessable(`a commit may change at most ${limits.maxFiles} files`, { limit: 'commit_max_files', max: limits.maxFiles, count: input.changes.length, field: 'changes' });
+    throw invalid(`Maximum ${limits.maxFiles} file changes per commit`, { limit: 'commit_max_files', max: limits.maxFiles, count: input.changes.length, field: 'changes' });
   }
   const now = Math.floor(Date.now() / 1000);
   const author = ident(input.author, 'author', now);
@@ -226,8 +245,8 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
   input.changes.forEach((c, i) => applyChange(store, tree, c, i, limits, objects));
   const treeOid = tree.write(objects);
 
-  const message = input.message.endsWith('\n') ? input.message : `${input.message}\n`;
-  const data = serializeCommit({ tree: oidToHex(treeOid), parents: base ? [base] : [], author, committer, message });
+  // the message as given, as Coregit writes it (git needs no final newline)
+  const data = serializeCommit({ tree: oidToHex(treeOid), parents: base ? [base] : [], author, committer, message: input.message });
   const commitOid = hashObject('commit', data);
   objects.push({ oid: commitOid, type: TYPE_CODE.commit, data });
   fsckNewObjects(store, repo, objects, limits.fsck ?? DEFAULT_FSCK_LEVELS);
@@ -249,11 +268,12 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
   }
   if (!r.ok) {
     limits.notWritten?.(fresh);
-    throw conflict(`branch ${input.branch} moved while the commit was made: it is at ${r.current ?? 'nothing'}`, {
-      branch: input.branch,
-      current_sha: r.current,
-      expected_sha: head,
-    });
+    throw new GitwellError(
+      'CONFLICT',
+      `Concurrent branch update. Retry. (branch ${input.branch} is at ${r.current ?? 'nothing'})`,
+      { branch: input.branch, current_sha: r.current, expected_sha: head },
+      { current_sha: r.current },
+    );
   }
   return { sha, treeSha: oidToHex(treeOid), branch: input.branch, parent: base };
 }

@@ -21,10 +21,11 @@ export function readCommit(store: Store, oid: Uint8Array): Commit {
   return parseCommit(o.data);
 }
 
+/** One commit by its full sha: 404 when the repo has no such object, 400 when it is no commit. */
 export function getCommit(store: Store, repo: RepoRecord, sha: string): CommitEntry {
-  if (!isSha(sha)) throw invalid('sha must be a full 40-hex sha', { field: 'sha' });
-  const oid = Buffer.from(sha, 'hex');
-  if (!store.hasRepoObject(repo.id, oid)) throw notFound('commit', { sha: sha.toLowerCase() });
+  const oid = isSha(sha) ? Buffer.from(sha, 'hex') : null;
+  if (!oid || !store.hasRepoObject(repo.id, oid)) throw notFound('Commit', { sha: sha.toLowerCase() });
+  if (store.objectInfo(oid)?.type !== 1) throw invalid('Object is not a commit', { sha: sha.toLowerCase() });
   return { sha: sha.toLowerCase(), commit: readCommit(store, oid) };
 }
 

@@ -3,7 +3,8 @@
  * calendar month. Call counts and bytes written are kept in memory and added to the store
  * every few seconds (one small write transaction, not one per request: a synchronous
  * transaction waits for the disk, and every request would wait behind it). A crash loses the
- * last few seconds of counts.
+ * last few seconds of counts. A refusal carries `used` and `limit` where Coregit's error body
+ * has them (its free-tier 429s).
  */
 import { GitwellError } from '../core/errors.js';
 import type { Store } from '../../storage/index.js';
@@ -56,7 +57,7 @@ export class Quotas {
         quota: 'api_calls_per_month',
         max: this.limits.quotaApiCallsPerMonth,
         month: c.month,
-      });
+      }, { used: c.stored + c.pending, limit: this.limits.quotaApiCallsPerMonth });
     }
     c.pending++;
     this.later();
@@ -98,7 +99,7 @@ export class Quotas {
   checkRepos(org: string): void {
     const n = this.store.listRepos(org).length;
     if (n >= this.limits.quotaRepos) {
-      throw new GitwellError('QUOTA_EXCEEDED', `the org has its quota of ${this.limits.quotaRepos} repositories`, { quota: 'repos', max: this.limits.quotaRepos });
+      throw new GitwellError('QUOTA_EXCEEDED', `the org has its quota of ${this.limits.quotaRepos} repositories`, { quota: 'repos', max: this.limits.quotaRepos }, { used: n, limit: this.limits.quotaRepos });
     }
   }
 
@@ -116,7 +117,7 @@ export class Quotas {
         max: this.limits.quotaStorageBytes,
         used,
         needed: bytes,
-      });
+      }, { used, limit: this.limits.quotaStorageBytes });
     }
     if (bytes > 0) {
       b.pending += bytes;

@@ -210,3 +210,19 @@ function walkPath(store: Store, tree: Buffer, path: string): PathEntry | null {
   }
   return cur;
 }
+
+/**
+ * A path a read names (tree, blob, raw), checked as Coregit checks it (its validateFilePath):
+ * no NUL, no empty, "." or ".." segment, at most 4096 characters. Slashes at either end were
+ * trimmed before (Coregit refuses a trailing one; a client that sends one means the same path).
+ */
+export function checkReadPath(path: string): void {
+  if (path === '') return;
+  const bad = (why: string) => new GitwellError('VALIDATION_ERROR', `File path ${why}: ${path.slice(0, 100)}`, { field: 'path', path: path.slice(0, 4096) });
+  if (path.includes('\0')) throw bad('contains null byte');
+  if (path.length > 4096) throw bad('exceeds 4096 char limit');
+  for (const seg of path.split('/')) {
+    if (seg === '') throw bad('has empty segment');
+    if (seg === '.' || seg === '..') throw bad('contains traversal');
+  }
+}

@@ -1,5 +1,10 @@
-/** Repositories: naming rules, creation, and what a repo record does not say by itself (emptiness). */
+/**
+ * Repositories: naming rules, creation (with an initial commit, as Coregit makes one), and what
+ * a repo record does not say by itself (whether it is empty).
+ */
 import { GitwellError } from '../core/errors.js';
+import { serializeCommit } from '../core/object/commit.js';
+import { hashObject, oidToHex, TYPE_CODE } from '../core/oid.js';
 import { checkBranchName } from '../core/refname.js';
 import type { RepoRecord, Store, Visibility } from '../../storage/index.js';
 
@@ -13,7 +18,7 @@ export function checkSlug(kind: string, value: string): void {
 }
 
 /** Words the /v1 paths use after a repo name: a repo or namespace named so would be ambiguous. */
-export const RESERVED_SLUGS = new Set(['branches', 'refs', 'tree', 'blob', 'raw', 'blobs', 'commits', 'diff', 'compare', 'merge', 'openapi', 'orgs', 'repos']);
+export const RESERVED_SLUGS = new Set(['branches', 'refs', 'tree', 'blob', 'raw', 'blobs', 'commits', 'diff', 'compare', 'merge', 'cherry-pick', 'snapshots', 'watch', 'prefetch', 'fork', 'openapi', 'orgs', 'repos']);
 
 export interface CreateRepoInput {
   org: string;
@@ -24,15 +29,21 @@ export interface CreateRepoInput {
   defaultBranch?: string;
   /** refuse non-fast-forward pushes over git (receive.denyNonFastForwards) */
   denyNonFastForwards?: boolean;
+  isTemplate?: boolean;
+}
+
+/** The checks of a new repo's name: an org, maybe a namespace, a slug, none of them reserved. */
+export function checkRepoName(org: string, namespace: string | null | undefined, slug: string): void {
+  checkSlug('org', org);
+  if (namespace) checkSlug('namespace', namespace);
+  checkSlug('slug', slug);
+  for (const [field, value] of [['slug', slug], ['namespace', namespace]] as const) {
+    if (value && RESERVED_SLUGS.has(value)) throw new GitwellError('VALIDATION_ERROR', `"${value}" is a reserved word and cannot be a ${field}`, { field });
+  }
 }
 
 export function createRepo(store: Store, input: CreateRepoInput): RepoRecord {
-  checkSlug('org', input.org);
-  if (input.namespace) checkSlug('namespace', input.namespace);
-  checkSlug('slug', input.slug);
-  for (const [field, value] of [['slug', input.slug], ['namespace', input.namespace]] as const) {
-    if (value && RESERVED_SLUGS.has(value)) throw new GitwellError('VALIDATION_ERROR', `"${value}" is a reserved word and cannot be a ${field}`, { field });
-  }
+  checkRepoName(input.org, input.namespace, input.slug);
   const defaultBranch = input.defaultBranch ?? 'main';
   const why = checkBranchName(defaultBranch);
   if (why) throw new GitwellError('VALIDATION_ERROR', `default_branch: ${why}`, { field: 'default_branch' });
@@ -45,14 +56,46 @@ export function createRepo(store: Store, input: CreateRepoInput): RepoRecord {
     visibility: input.visibility ?? 'private',
     defaultBranch,
     denyNonFastForwards: input.denyNonFastForwards ?? false,
+    isTemplate: input.isTemplate ?? false,
   });
+}
+
+/** git's empty tree: the tree of an initial commit. */
+const EMPTY_TREE = Buffer.alloc(0);
+export const EMPTY_TREE_SHA = oidToHex(hashObject('tree', EMPTY_TREE));
+
+/**
+ * The initial commit Coregit gives a new repo (its `init`, on by default): an empty tree,
+ * "Initial commit", on the default branch. Returns its sha; CONFLICT when the branch exists.
+ */
+export async function initRepo(store: Store, repo: RepoRecord): Promise<string> {
+  const time = Math.floor(Date.now() / 1000);
+  const who = { name: 'gitwell', email: 'gitwell@localhost', time, tz: '+0000' };
+  const data = serializeCommit({ tree: EMPTY_TREE_SHA, parents: [], author: who, committer: who, message: 'Initial commit' });
+  const commit = hashObject('commit', data);
+  const tree = Buffer.from(EMPTY_TREE_SHA, 'hex');
+  const objects = [
+    { oid: tree, type: TYPE_CODE.tree, data: EMPTY_TREE },
+    { oid: commit, type: TYPE_CODE.commit, data },
+  ];
+  const name = `refs/heads/${repo.defaultBranch}`;
+  const [r] = await store.updateRefs(repo.id, [{ name, expect: null, next: oidToHex(commit) }], [tree, commit], true, objects);
+  if (!r.ok) throw new GitwellError('CONFLICT', `branch ${repo.defaultBranch} exists already`, { ref: name, current_sha: r.current });
+  return oidToHex(commit);
 }
 
 export function repoPath(r: RepoRecord): string {
   return [r.org, r.namespace, r.slug].filter(Boolean).join('/');
 }
 
-/** True when the repo has no refs at all. */
+/**
+ * Empty as Coregit says it: no default branch, or a default branch whose tree has nothing in it
+ * (a repo created with its initial commit is empty until a file is committed).
+ */
 export function repoIsEmpty(store: Store, r: RepoRecord): boolean {
-  return store.listRefs(r.id).length === 0;
+  const head = store.getRef(r.id, `refs/heads/${r.defaultBranch}`);
+  if (!head) return true;
+  const o = store.viewObject(Buffer.from(head, 'hex'));
+  // a commit starts "tree <hex>\n"
+  return o !== undefined && o.type === TYPE_CODE.commit && o.data.toString('latin1', 5, 45) === EMPTY_TREE_SHA;
 }

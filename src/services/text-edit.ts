@@ -1,9 +1,17 @@
 /**
- * Surgical edits of a text file, applied in order (each sees the result of the one before):
- *   {oldString, newString?}     oldString must occur exactly once; newString omitted deletes it
- *   {range: [start, end], content}   lines start..end (1-based, inclusive) become `content`
- * A range's replacement keeps the line structure: when the replaced lines ended with a newline,
- * so does the replacement (unless it is empty, which deletes the lines).
+ * Surgical edits of a text file, applied as Coregit's commit builder applies them
+ * (services/commit-builder.ts, applyEdits), so that a client's edits land on the same lines:
+ *
+ *   1. every {oldString, newString?} first, in the order given: oldString must occur exactly
+ *      once in the text as it is then; newString omitted deletes it;
+ *   2. then every {range: [start, end], content}, from the highest start down, against ONE
+ *      numbering: the text after step 1 split on "\n" (a final newline makes a last, empty
+ *      line). Lines start..end (1-based, inclusive) become `content` split on "\n"; an empty
+ *      content deletes them. start may be one past the last line (an append); end past the end
+ *      replaces to the end.
+ *
+ * A failed edit says which (`index`, in the order given) and what Coregit shows as `context`:
+ * the first 80 characters of the oldString it could not place ("" for a range).
  */
 export type TextEdit = { oldString: string; newString?: string } | { range: [number, number]; content: string };
 
@@ -11,6 +19,7 @@ export class EditError extends Error {
   constructor(
     readonly index: number,
     message: string,
+    readonly context: string,
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
@@ -23,40 +32,38 @@ function countUpTo2(text: string, needle: string): { count: number; at: number }
   return { count: text.indexOf(needle, at + 1) < 0 ? 1 : 2, at };
 }
 
-/** The lines of `text`, each with its "\n" (the last may lack one). */
-function splitLines(text: string): string[] {
-  const lines: string[] = [];
-  let from = 0;
-  while (from < text.length) {
-    const nl = text.indexOf('\n', from);
-    const to = nl < 0 ? text.length : nl + 1;
-    lines.push(text.slice(from, to));
-    from = to;
-  }
-  return lines;
-}
-
 export function applyEdits(text: string, edits: TextEdit[]): string {
-  edits.forEach((edit, i) => {
-    if ('oldString' in edit) {
-      if (edit.oldString === '') throw new EditError(i, 'old_string must not be empty');
-      const { count, at } = countUpTo2(text, edit.oldString);
-      if (count !== 1) {
-        throw new EditError(i, count === 0 ? 'old_string was not found' : 'old_string matches more than once; add context to make it unique', {
-          matches: count === 0 ? 0 : 'several',
-        });
-      }
-      text = text.slice(0, at) + (edit.newString ?? '') + text.slice(at + edit.oldString.length);
+  const ranges: Array<{ index: number; range: [number, number]; content: string }> = [];
+  edits.forEach((edit, index) => {
+    if ('range' in edit) {
+      ranges.push({ index, range: edit.range, content: edit.content });
       return;
     }
-    const [start, end] = edit.range;
-    const lines = splitLines(text);
-    if (!(start >= 1 && end >= start && end <= lines.length)) {
-      throw new EditError(i, `range [${start}, ${end}] is outside the file's ${lines.length} lines`, { lines: lines.length });
+    const context = edit.oldString.slice(0, 80);
+    if (edit.oldString === '') throw new EditError(index, 'old_string must not be empty', context);
+    const { count, at } = countUpTo2(text, edit.oldString);
+    if (count !== 1) {
+      throw new EditError(
+        index,
+        count === 0 ? 'String not found in file. Ensure old_string is unique and exact.' : 'old_string matches multiple locations. Provide more context to make it unique.',
+        context,
+        { matches: count === 0 ? 0 : 'several' },
+      );
     }
-    let content = edit.content;
-    if (content !== '' && lines[end - 1].endsWith('\n') && !content.endsWith('\n')) content += '\n';
-    text = lines.slice(0, start - 1).join('') + content + lines.slice(end).join('');
+    text = text.slice(0, at) + (edit.newString ?? '') + text.slice(at + edit.oldString.length);
   });
-  return text;
+  if (ranges.length === 0) return text;
+  // highest start first (a stable sort: equal starts keep their order), so that the lines above
+  // an edit keep the numbers the client computed them with
+  ranges.sort((a, b) => b.range[0] - a.range[0]);
+  const lines = text.split('\n');
+  for (const { index, range, content } of ranges) {
+    const [start, end] = range;
+    if (start < 1 || end < start || start > lines.length + 1) {
+      throw new EditError(index, `Invalid range [${start}, ${end}]. File has ${lines.length} lines.`, '', { lines: lines.length });
+    }
+    const replacement = content === '' ? [] : content.split('\n');
+    lines.splice(start - 1, Math.min(end - start + 1, lines.length - start + 1), ...replacement);
+  }
+  return lines.join('\n');
 }

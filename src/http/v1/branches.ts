@@ -1,22 +1,22 @@
-/** /v1/repos/:slug/branches: list, create, get, delete. A branch name may contain "/". */
-import { invalid } from '../../core/errors.js';
+/**
+ * /v1/repos/:slug/branches (Coregit's routes/branches.ts): list, create, get, delete. A branch
+ * name may contain "/" here (Coregit's :name is one URL segment). The list is sorted as Coregit
+ * sorts it and paged the same way: `cursor` is the name of the last branch of the previous page.
+ */
 import { createBranch, deleteBranch, getBranch, listBranches } from '../../services/refs.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor } from './access.js';
-import * as present from './present.js';
 import { json, parseBody, parseQuery } from './respond.js';
-import { CreateBranchBody, PageQuery } from './schemas.js';
+import { BranchPageQuery, CreateBranchBody } from './schemas.js';
 
 export function list(ctx: Context): HttpReply {
   const { repo } = repoFor(ctx, 'read');
-  const q = parseQuery(ctx, PageQuery);
+  const q = parseQuery(ctx, BranchPageQuery);
   const all = listBranches(ctx.store, repo);
   let start = 0;
   if (q.cursor !== undefined) {
-    const after = Buffer.from(q.cursor, 'base64url').toString();
-    if (after === '') throw invalid('cursor is not one this API gave out', { field: 'cursor' });
-    start = all.findIndex((b) => b.name > after);
+    start = all.findIndex((b) => b.name > q.cursor!);
     if (start < 0) start = all.length;
   }
   const branches = all.slice(start, start + q.limit);
@@ -25,15 +25,15 @@ export function list(ctx: Context): HttpReply {
     branches,
     default_branch: repo.defaultBranch,
     total: all.length,
-    next_cursor: more ? Buffer.from(branches[branches.length - 1].name).toString('base64url') : null,
+    next_cursor: more ? branches[branches.length - 1].name : null,
   });
 }
 
 export async function create(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
   const body = await parseBody(ctx, CreateBranchBody);
-  if (body.from !== undefined && body.from_sha !== undefined) throw invalid('give from or from_sha, not both', { field: 'from_sha' });
-  return json(201, await createBranch(ctx.store, repo, body.name, body.from, body.from_sha));
+  const b = await createBranch(ctx.store, repo, body.name, body.from, body.from_sha);
+  return json(201, { name: b.name, sha: b.sha, created: true });
 }
 
 export function get(ctx: Context): HttpReply {
@@ -44,5 +44,5 @@ export function get(ctx: Context): HttpReply {
 export async function remove(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
   const change = await deleteBranch(ctx.store, repo, ctx.params.name);
-  return json(200, { deleted: true, name: ctx.params.name, ...present.refChange(change) });
+  return json(200, { deleted: true, name: ctx.params.name, ref: change.ref, sha: change.previous });
 }

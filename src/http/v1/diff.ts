@@ -16,7 +16,7 @@ import { repoFor } from './access.js';
 import { addDocSpecs } from './openapi.js';
 import * as present from './present.js';
 import { json, parseQuery } from './respond.js';
-import { CommitInfo } from './schemas.js';
+import { CompareResponse, DiffResponse } from './schemas.js';
 
 const flag = z.enum(['true', 'false', '1', '0', '']).transform((v) => v !== 'false' && v !== '0');
 const rev = z.string().min(1).max(1024);
@@ -24,51 +24,19 @@ const rev = z.string().min(1).max(1024);
 export const DiffQuery = z.object({
   base: rev.describe('branch, tag, refs/... name or full sha'),
   head: rev.describe('branch, tag, refs/... name or full sha'),
-  patch: flag.optional().describe("include each file's hunks in `patch`"),
-  context: z.coerce.number().int().min(0).max(100).optional().describe('context lines around changes (default 3)'),
+  patch: flag.optional().describe("include each file's patch in `patch`"),
+  context: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .transform((v) => (v === undefined ? undefined : Math.min(v, 100)))
+    .describe('context lines around changes (default 3; above 100 it is 100)'),
   binary: flag.optional().describe('text/x-diff only: binary files as GIT binary patch literals'),
   minimal: flag.optional().describe('as git diff --minimal: no cost limit (for files up to 20,000 lines)'),
 });
 
 export const CompareQuery = DiffQuery;
-
-const FileSchema = z.object({
-  path: z.string(),
-  status: z.enum(['added', 'deleted', 'modified', 'type_changed']),
-  old_sha: z.string().nullable(),
-  new_sha: z.string().nullable(),
-  old_mode: z.string().nullable(),
-  new_mode: z.string().nullable(),
-  additions: z.number().int(),
-  deletions: z.number().int(),
-  binary: z.boolean(),
-  too_large: z.literal(true).optional().describe('not line-diffed: over the per-file size/line cap'),
-  limited: z.literal(true).optional().describe("the diff's cost limit was hit: correct but maybe not minimal"),
-  patch: z.string().optional(),
-});
-
-export const DiffResponse = z.object({
-  base: z.string(),
-  head: z.string(),
-  files: z.array(FileSchema),
-  total_additions: z.number().int(),
-  total_deletions: z.number().int(),
-  total_files: z.number().int(),
-  too_large_files: z.number().int(),
-  truncated: z.boolean(),
-});
-
-export const CompareResponse = DiffResponse.extend({
-  merge_base: z.string(),
-  ahead_by: z.number().int(),
-  behind_by: z.number().int(),
-  total_commits: z.number().int(),
-  commits: z
-    .array(CommitInfo)
-    .describe("head's commits that base has not, oldest first (at most 250; total_commits counts them all)"),
-  mergeable: z.boolean(),
-  conflicts: z.array(z.object({ path: z.string(), reason: z.string() })),
-});
 
 function wantsPatch(ctx: Context): boolean {
   const accept = ctx.req.headers['accept'] ?? '';
@@ -96,7 +64,7 @@ function handler(kind: 'diff' | 'compare') {
         body: r.unified ?? '',
       };
     }
-    return json(200, c ? present.compare(c) : present.diff(r));
+    return json(200, c ? present.compare(c, q.patch === true) : present.diff(r, q.patch === true));
   };
 }
 

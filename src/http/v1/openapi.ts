@@ -19,18 +19,27 @@ export interface DocSpec {
   response?: z.ZodType;
   /** success status (200 by default) */
   status?: number;
-  /** the success body is raw bytes, not JSON */
-  raw?: boolean;
+  /** the success body is not JSON but this media type (described by `response` when given) */
+  media?: Media;
 }
 
+export type Media = 'application/octet-stream' | 'text/event-stream' | 'application/x-ndjson';
+
+const MEDIA_DESCRIPTION: Record<Media, string> = {
+  'application/octet-stream': "the file's bytes (206 with Content-Range for a Range request); text/plain; charset=utf-8 when the file has no NUL in its first 8192 bytes",
+  'text/event-stream': 'server-sent events (event: connected | commit | rotate, each with a JSON data line; ": keepalive" comments)',
+  'application/x-ndjson': 'one JSON object per line; `response` is the schema of one line',
+};
+
 const ERROR_STATUSES: Record<string, string> = {
-  '400': 'VALIDATION_ERROR: a body or query field is invalid (details.field names it)',
+  '400': 'VALIDATION_ERROR: a body or query field is invalid (details.field names it); a file too large to read without Range (size)',
   '401': 'UNAUTHORIZED: missing or invalid API key',
   '404': 'NOT_FOUND',
-  '409': 'CONFLICT: a ref moved (details.current_sha)',
+  '409': 'CONFLICT: a ref or branch moved (current_sha), or already exists',
   '413': 'PAYLOAD_TOO_LARGE (details.limit names the limit)',
-  '422': 'UNPROCESSABLE',
-  '429': 'RATE_LIMITED (Retry-After) or QUOTA_EXCEEDED',
+  '416': 'a Range that is malformed or cannot be satisfied (Content-Range: bytes */<size>)',
+  '422': 'UNPROCESSABLE: an edit could not be placed (context), no common ancestor, ...',
+  '429': 'RATE_LIMITED (Retry-After) or QUOTA_EXCEEDED (used, limit)',
   '507': 'INSUFFICIENT_STORAGE: the server\'s disk is full; nothing was written (details.cause)',
 };
 
@@ -52,11 +61,15 @@ function operation(spec: DocSpec) {
     }
   }
   const status = String(spec.status ?? 200);
-  const ok = spec.raw
-    ? { description: 'the file\'s bytes (206 with Content-Range for a Range request)', content: { 'application/octet-stream': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } } }
+  const ok = spec.media
+    ? {
+        description: MEDIA_DESCRIPTION[spec.media],
+        content: { [spec.media]: { schema: spec.response ? schema(spec.response, 'output') : { type: 'string', contentMediaType: spec.media } } },
+      }
     : { description: 'success', content: { 'application/json': { schema: spec.response ? schema(spec.response, 'output') : {} } } };
   const responses: Record<string, unknown> = { [status]: ok };
   for (const [code, description] of Object.entries(ERROR_STATUSES)) {
+    if (code === '416' && !/\/(raw|blob)\//.test(spec.path)) continue;
     responses[code] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   }
   return {
@@ -81,7 +94,7 @@ export function buildOpenApi(specs: DocSpec[]): Record<string, unknown> {
     info: {
       title: 'gitwell REST API (Coregit dialect)',
       version: '1',
-      description: 'Repositories, refs, trees, blobs and commits over HTTP. Every response carries X-Request-Id and X-RateLimit-* headers.',
+      description: 'Coregit\'s /v1 API (coregit-inc/coregit-api): repositories, refs, trees, blobs, commits, diff, compare, snapshots, forks and templates, watch and prefetch. Every response carries X-Request-Id and X-RateLimit-* headers; errors carry code and request_id beside Coregit\'s fields (docs/coregit.md lists every difference).',
     },
     servers: [{ url: '/' }],
     security: [{ apiKey: [] }, { bearer: [] }],

@@ -1,36 +1,61 @@
-/** /v1/repos: create, list, get, update, delete; and the public list of an org's repos. */
-import { invalid, notFound } from '../../core/errors.js';
+/**
+ * /v1/repos (Coregit's routes/repos.ts): create, list, get, update, delete; the public list of
+ * an org's repos (routes/public.ts).
+ *
+ * Lists are ordered as Coregit orders them: a key's repos by updated_at, newest first (ties by
+ * id, highest first), with keyset cursors base64("<updated_at>|<id>") or an offset; an org's
+ * public repos by updated_at, oldest first.
+ */
+import { GitwellError, invalid, notFound } from '../../core/errors.js';
 import { checkBranchName } from '../../core/refname.js';
 import type { RepoRecord } from '../../../storage/index.js';
-import { createCommit } from '../../services/commits.js';
-import { createRepo, repoIsEmpty } from '../../services/repos.js';
+import { quotas } from '../../services/limits.js';
+import { createRepo, initRepo, repoIsEmpty } from '../../services/repos.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor, requireKey } from './access.js';
-import { quotas } from '../../services/limits.js';
 import * as present from './present.js';
 import { baseUrl, json, parseBody, parseQuery } from './respond.js';
-import { CreateRepoBody, ListReposQuery, UpdateRepoBody } from './schemas.js';
+import { CreateRepoBody, ListReposQuery, PublicReposQuery, UpdateRepoBody } from './schemas.js';
 
-const cursorOf = (r: RepoRecord) => Buffer.from(`${r.namespace ?? ''}/${r.slug}`).toString('base64url');
+type Page = { limit: number; offset: number; cursor?: string; namespace?: string; is_template?: 'true' | 'false' };
 
-function page(ctx: Context, all: RepoRecord[]): HttpReply {
-  const q = parseQuery(ctx, ListReposQuery);
-  let list = all.sort((a, b) => ((a.namespace ?? '') + '/' + a.slug < (b.namespace ?? '') + '/' + b.slug ? -1 : 1));
+const cursorOf = (r: RepoRecord) => Buffer.from(`${r.updatedAt}|${r.id}`).toString('base64');
+
+function decodeCursor(cursor: string): { updatedAt: string; id: number } {
+  const s = Buffer.from(cursor, 'base64').toString();
+  const bar = s.indexOf('|');
+  const id = Number(s.slice(bar + 1));
+  if (bar < 0 || Number.isNaN(Date.parse(s.slice(0, bar))) || !Number.isInteger(id)) throw invalid('Invalid cursor', { field: 'cursor' });
+  return { updatedAt: s.slice(0, bar), id };
+}
+
+/** (updated_at, id) order; `newest` first or oldest first. */
+function byUpdated(newest: boolean) {
+  const sign = newest ? -1 : 1;
+  return (a: RepoRecord, b: RepoRecord) => sign * (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : a.id - b.id);
+}
+
+function page(ctx: Context, all: RepoRecord[], q: Page, newest: boolean): HttpReply {
+  const order = byUpdated(newest);
+  let list = all.sort(order);
   if (q.namespace !== undefined) list = list.filter((r) => r.namespace === q.namespace);
+  if (q.is_template === 'true') list = list.filter((r) => r.isTemplate === true);
+  let start = q.offset;
   if (q.cursor !== undefined) {
-    const after = Buffer.from(q.cursor, 'base64url').toString();
-    if (!after.includes('/')) throw invalid('cursor is not one this API gave out', { field: 'cursor' });
-    list = list.filter((r) => `${r.namespace ?? ''}/${r.slug}` > after);
+    const c = decodeCursor(q.cursor);
+    const after = { updatedAt: c.updatedAt, id: c.id } as RepoRecord;
+    list = list.filter((r) => order(r, after) > 0);
+    start = 0;
   }
-  const slice = list.slice(q.offset, q.offset + q.limit);
-  const more = list.length > q.offset + q.limit;
+  const slice = list.slice(start, start + q.limit);
+  const more = list.length > start + q.limit;
   const base = baseUrl(ctx);
   return json(200, {
-    repos: slice.map((r) => present.repo(r, repoIsEmpty(ctx.store, r), base)),
+    repos: slice.map((r) => present.repoItem(r, base)),
     limit: q.limit,
-    offset: q.offset,
     next_cursor: more && slice.length ? cursorOf(slice[slice.length - 1]) : null,
+    ...(q.cursor === undefined ? { offset: q.offset } : {}),
   });
 }
 
@@ -40,33 +65,31 @@ export async function create(ctx: Context): Promise<HttpReply> {
   const why = checkBranchName(body.default_branch);
   if (why) throw invalid(`default_branch: ${why}`, { field: 'default_branch' });
   quotas(ctx.store, ctx.config).checkRepos(key.org);
-  const repo = createRepo(ctx.store, {
+  let repo = createRepo(ctx.store, {
     org: key.org,
     namespace: body.namespace ?? null,
     slug: body.slug,
-    description: body.description,
+    description: body.description ?? undefined,
     visibility: body.visibility,
     defaultBranch: body.default_branch,
+    isTemplate: body.is_template,
   });
   if (body.init) {
-    const readme = `# ${body.slug}\n${body.description ? `\n${body.description}\n` : ''}`;
-    await createCommit(
-      ctx.store,
-      repo,
-      { branch: repo.defaultBranch, message: 'Initial commit', author: { name: 'gitwell', email: 'gitwell@localhost' }, changes: [{ path: 'README.md', content: readme }] },
-      { maxFiles: 1, maxFileBytes: ctx.config.commitMaxFileBytes, fsck: ctx.config.fsck },
-    );
+    await initRepo(ctx.store, repo);
+    repo = ctx.store.getRepo(repo.id) ?? repo;
   }
   return json(201, present.repo(repo, repoIsEmpty(ctx.store, repo), baseUrl(ctx)));
 }
 
 export function list(ctx: Context): HttpReply {
   const key = requireKey(ctx);
-  return page(ctx, ctx.store.listRepos(key.org));
+  return page(ctx, ctx.store.listRepos(key.org), parseQuery(ctx, ListReposQuery), true);
 }
 
 export function listPublic(ctx: Context): HttpReply {
-  return page(ctx, ctx.store.listRepos(ctx.params.org).filter((r) => r.visibility === 'public'));
+  const q = parseQuery(ctx, PublicReposQuery);
+  if (!ctx.store.getOrg(ctx.params.org)) throw new GitwellError('NOT_FOUND', 'Organization not found', { org: ctx.params.org });
+  return page(ctx, ctx.store.listRepos(ctx.params.org).filter((r) => r.visibility === 'public'), q, false);
 }
 
 export function get(ctx: Context): HttpReply {
@@ -80,13 +103,20 @@ export async function update(ctx: Context): Promise<HttpReply> {
   if (body.default_branch !== undefined) {
     const why = checkBranchName(body.default_branch);
     if (why) throw invalid(`default_branch: ${why}`, { field: 'default_branch' });
+    // Coregit moves HEAD only to a branch that exists
+    if (!ctx.store.getRef(repo.id, `refs/heads/${body.default_branch}`)) {
+      throw invalid(`Branch '${body.default_branch}' does not exist`, { field: 'default_branch' });
+    }
   }
-  const next = ctx.store.updateRepo(repo.id, {
-    ...(body.description !== undefined ? { description: body.description } : {}),
+  const patch = {
+    ...(body.description !== undefined ? { description: body.description ?? '' } : {}),
     ...(body.visibility !== undefined ? { visibility: body.visibility } : {}),
     ...(body.default_branch !== undefined ? { defaultBranch: body.default_branch } : {}),
+    ...(body.is_template !== undefined ? { isTemplate: body.is_template } : {}),
     ...(body.deny_non_fast_forwards !== undefined ? { denyNonFastForwards: body.deny_non_fast_forwards } : {}),
-  });
+  };
+  if (Object.keys(patch).length === 0) throw invalid('No fields to update', { field: 'body' });
+  const next = ctx.store.updateRepo(repo.id, patch);
   return json(200, present.repo(next, repoIsEmpty(ctx.store, next), baseUrl(ctx)));
 }
 

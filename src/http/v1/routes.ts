@@ -14,8 +14,9 @@ import { Router, type Route } from '../router.js';
 import * as blob from './blob.js';
 import * as branches from './branches.js';
 import * as commits from './commits.js';
-import { openapiHandler, type DocSpec } from './openapi.js';
+import { openapiHandler, type DocSpec, type Media } from './openapi.js';
 import { errorReply, v1, type V1Handler } from './pipeline.js';
+import * as raw from './raw.js';
 import * as refs from './refs.js';
 import * as repos from './repos.js';
 import * as S from './schemas.js';
@@ -26,7 +27,7 @@ interface Spec {
   /** after the repo part of the path */
   path: string;
   handler: V1Handler;
-  /** also served read-only under /v1/orgs/:org/repos/... */
+  /** also served under /v1/orgs/:org/repos/... without a key (reads of public repos) */
   public?: boolean;
   summary: string;
   tag: string;
@@ -34,42 +35,45 @@ interface Spec {
   body?: z.ZodType;
   response?: z.ZodType;
   status?: number;
-  raw?: boolean;
+  /** the success body is not JSON but this media type */
+  media?: Media;
 }
 
 /** Routes of one repo; `path` follows the repo part. The hot reads go first: the router tries routes in order. */
 const REPO_ROUTES: Spec[] = [
-  { method: 'GET', path: '/raw/:ref/*path', handler: blob.raw, public: true, tag: 'files', summary: 'Read a file\'s bytes (Range: 206)', raw: true },
+  { method: 'GET', path: '/raw/:ref/*path', handler: raw.raw, public: true, tag: 'files', summary: 'Read a file\'s bytes (Range: 206)', media: 'application/octet-stream' },
   { method: 'GET', path: '/blob/:ref/*path', handler: blob.blob, public: true, tag: 'files', summary: 'Read a file as JSON (Range: 206)', response: S.Blob },
   { method: 'GET', path: '/tree/:ref/*path', handler: trees.tree, public: true, tag: 'files', summary: 'List a directory', query: S.TreeQuery, response: S.Tree },
   { method: 'GET', path: '/tree', handler: trees.tree, public: true, tag: 'files', summary: 'List the root of the default branch', query: S.TreeQuery, response: S.Tree },
 
   { method: 'GET', path: '', handler: repos.get, public: true, tag: 'repos', summary: 'Get a repository', response: S.Repo },
   { method: 'PATCH', path: '', handler: repos.update, tag: 'repos', summary: 'Update a repository', body: S.UpdateRepoBody, response: S.Repo },
-  { method: 'DELETE', path: '', handler: repos.remove, tag: 'repos', summary: 'Delete a repository', response: S.Deleted },
+  { method: 'DELETE', path: '', handler: repos.remove, tag: 'repos', summary: 'Delete a repository with its snapshots', response: S.Deleted },
 
-  { method: 'GET', path: '/branches', handler: branches.list, public: true, tag: 'branches', summary: 'List branches', query: S.PageQuery, response: S.BranchList },
-  { method: 'POST', path: '/branches', handler: branches.create, tag: 'branches', summary: 'Create a branch', body: S.CreateBranchBody, response: S.Branch, status: 201 },
+  { method: 'GET', path: '/branches', handler: branches.list, public: true, tag: 'branches', summary: 'List branches', query: S.BranchPageQuery, response: S.BranchList },
+  { method: 'POST', path: '/branches', handler: branches.create, tag: 'branches', summary: 'Create a branch', body: S.CreateBranchBody, response: S.BranchCreated, status: 201 },
   { method: 'GET', path: '/branches/*name', handler: branches.get, public: true, tag: 'branches', summary: 'Get a branch', response: S.Branch },
-  { method: 'DELETE', path: '/branches/*name', handler: branches.remove, tag: 'branches', summary: 'Delete a branch (not the default branch)', response: S.RefChange },
+  { method: 'DELETE', path: '/branches/*name', handler: branches.remove, tag: 'branches', summary: 'Delete a branch (not the default branch)', response: S.BranchDeleted },
 
-  { method: 'GET', path: '/refs', handler: refs.list, public: true, tag: 'refs', summary: 'List refs', response: S.RefList },
-  { method: 'GET', path: '/refs/*ref', handler: refs.get, public: true, tag: 'refs', summary: 'Get a ref (heads/... or tags/...)', response: S.RefEntry },
-  { method: 'PUT', path: '/refs/*ref', handler: refs.put, tag: 'refs', summary: 'Set a ref; compare-and-swap with expected_sha', body: S.PutRefBody, response: S.RefChange },
-  { method: 'DELETE', path: '/refs/*ref', handler: refs.remove, tag: 'refs', summary: 'Delete a ref', query: S.DeleteRefQuery, response: S.RefChange },
+  { method: 'GET', path: '/refs', handler: refs.list, public: true, tag: 'refs', summary: 'List branches and tags', query: S.RefPageQuery, response: S.RefList },
+  { method: 'GET', path: '/refs/*ref', handler: refs.get, public: true, tag: 'refs', summary: 'Get a ref (heads/..., tags/..., any refs/...)', response: S.RefEntry },
+  { method: 'PUT', path: '/refs/*ref', handler: refs.put, tag: 'refs', summary: 'Set a ref under heads/ or tags/; compare-and-swap with expected_sha', body: S.PutRefBody, response: S.RefChange },
+  { method: 'DELETE', path: '/refs/*ref', handler: refs.remove, tag: 'refs', summary: 'Delete a ref (not the default branch)', query: S.DeleteRefQuery, response: S.RefDeleted },
 
   { method: 'POST', path: '/blobs/batch', handler: blob.batch, tag: 'files', summary: 'Read up to 100 files', body: S.BlobsBatchBody, response: S.BlobsBatch },
 
   { method: 'GET', path: '/commits', handler: commits.list, public: true, tag: 'commits', summary: 'List first-parent history', query: S.ListCommitsQuery, response: S.CommitList },
   { method: 'POST', path: '/commits', handler: commits.create, tag: 'commits', summary: 'Commit file changes', body: S.CreateCommitBody, response: S.CommitCreated, status: 201 },
   { method: 'GET', path: '/commits/:sha', handler: commits.get, public: true, tag: 'commits', summary: 'Get a commit', response: S.CommitInfo },
+
+
 ];
 
 const TOP_ROUTES: Array<Spec & { auth: 'key' | 'none' }> = [
   { method: 'GET', path: '/v1/openapi.json', handler: openapiHandler(() => docs()), auth: 'none', tag: 'meta', summary: 'This document' },
   { method: 'POST', path: '/v1/repos', handler: repos.create, auth: 'key', tag: 'repos', summary: 'Create a repository', body: S.CreateRepoBody, response: S.Repo, status: 201 },
   { method: 'GET', path: '/v1/repos', handler: repos.list, auth: 'key', tag: 'repos', summary: 'List repositories', query: S.ListReposQuery, response: S.RepoList },
-  { method: 'GET', path: '/v1/orgs/:org/repos', handler: repos.listPublic, auth: 'none', tag: 'public', summary: 'List an org\'s public repositories', query: S.ListReposQuery, response: S.RepoList },
+  { method: 'GET', path: '/v1/orgs/:org/repos', handler: repos.listPublic, auth: 'none', tag: 'public', summary: 'List an org\'s public repositories, oldest first', query: S.PublicReposQuery, response: S.RepoList },
 ];
 
 const PREFIXES = [

@@ -1,12 +1,16 @@
 /**
- * GET /v1/repos/:slug/tree/:ref/*path[?recursive=true]: a directory's entries; recursive lists
- * the whole subtree depth-first in git's order, up to `treeRecursiveLimit` entries
- * (`truncated` says when it stopped). ETag is the tree's sha; Cache-Control as middleware/etag.ts says.
+ * GET /v1/repos/:slug/tree/:ref/*path[?recursive=true] (Coregit's routes/files.ts): a
+ * directory's entries as Coregit lists them: {name, path, type: "folder" | "file", sha, mode},
+ * the mode as git writes it ("40000" for a folder; a submodule is a "file" of mode "160000"),
+ * folders first, then by name (String.localeCompare). `recursive` lists the whole subtree
+ * depth-first, up to `treeRecursiveLimit` entries (`truncated` once it holds that many), and
+ * sorts that list the same way, as Coregit does. A path that is no directory is 404.
+ * ETag is the tree's sha; Cache-Control as middleware/etag.ts says.
  */
-import { GitwellError, notFound, unprocessable } from '../../core/errors.js';
-import { isTreeMode, MODE_GITLINK, parseTree } from '../../core/object/tree.js';
+import { GitwellError, notFound } from '../../core/errors.js';
+import { isTreeMode, parseTree } from '../../core/object/tree.js';
 import type { Store } from '../../../storage/index.js';
-import { lookupPath, resolveRefPath, type Resolved } from '../../services/objects.js';
+import { checkReadPath, lookupPath, resolveRefPath, type Resolved } from '../../services/objects.js';
 import { cacheControl, matches, notModified } from '../middleware/etag.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
@@ -14,12 +18,20 @@ import { repoFor } from './access.js';
 import { JSON_TYPE, parseQuery } from './respond.js';
 import { TreeQuery } from './schemas.js';
 
-const MODES: Record<number, string> = { [0o100644]: '100644', [0o100755]: '100755', [0o120000]: '120000', [0o40000]: '040000', [MODE_GITLINK]: '160000' };
+interface Item {
+  name: string;
+  path: string;
+  folder: boolean;
+  sha: string;
+  mode: string;
+}
+
+/** Coregit's order: folders first, then by name. */
+const byKind = (a: Item, b: Item) => (a.folder !== b.folder ? (a.folder ? -1 : 1) : a.name.localeCompare(b.name));
 
 /**
- * The items of a listing as JSON text, built directly (no item objects, no JSON.stringify of
- * thousands of them), depth-first in git's order. A listing is a function of the tree's sha,
- * the base path, `recursive` and the cap: it never changes, so it is cached (LRU, by bytes).
+ * The items of a listing as JSON text. A listing is a function of the tree's sha, the base
+ * path, `recursive` and the cap: it never changes, so it is cached (LRU, by bytes).
  */
 function listTree(store: Store, tree: Buffer, base: string, recursive: boolean, cap: number): { items: Buffer; truncated: boolean } {
   const key = `${tree.toString('hex')}\0${recursive ? 1 : 0}\0${cap}\0${base}`;
@@ -29,33 +41,29 @@ function listTree(store: Store, tree: Buffer, base: string, recursive: boolean, 
     listings.set(key, hit);
     return hit;
   }
-  const parts: string[] = [];
-  let truncated = false;
+  const items: Item[] = [];
   const visit = (oid: Buffer, prefix: string): void => {
     const o = store.viewObject(oid);
     if (!o || o.type !== 2) throw new GitwellError('INTERNAL_ERROR', 'tree object missing from the store');
     // an owned copy: the recursion below reads the store, which reuses the view
-    const data = recursive ? Buffer.from(o.data) : o.data;
-    for (const e of parseTree(data)) {
-      if (parts.length >= cap) {
-        truncated = true;
-        return;
-      }
+    for (const e of parseTree(recursive ? Buffer.from(o.data) : o.data)) {
+      if (items.length >= cap) return;
       const name = e.name.toString('utf8');
       const path = prefix === '' ? name : `${prefix}/${name}`;
-      const dir = isTreeMode(e.mode);
-      const type = dir ? 'folder' : e.mode === MODE_GITLINK ? 'submodule' : 'file';
-      const sha = e.oid.toString('hex');
-      const mode = MODES[e.mode] ?? e.mode.toString(8).padStart(6, '0');
-      parts.push(`{"name":${JSON.stringify(name)},"path":${JSON.stringify(path)},"type":"${type}","sha":"${sha}","mode":"${mode}"}`);
-      if (dir && recursive) {
+      const folder = isTreeMode(e.mode);
+      items.push({ name, path, folder, sha: e.oid.toString('hex'), mode: e.mode.toString(8) });
+      if (folder && recursive) {
         visit(e.oid, path);
-        if (truncated) return;
+        if (items.length >= cap) return;
       }
     }
   };
   visit(tree, base);
-  const listing = { items: Buffer.from(`[${parts.join(',')}]`), truncated };
+  items.sort(byKind);
+  const parts = items.map(
+    (it) => `{"name":${JSON.stringify(it.name)},"path":${JSON.stringify(it.path)},"type":"${it.folder ? 'folder' : 'file'}","sha":"${it.sha}","mode":"${it.mode}"}`,
+  );
+  const listing = { items: Buffer.from(`[${parts.join(',')}]`), truncated: recursive && items.length >= cap };
   remember(key, listing);
   return listing;
 }
@@ -85,16 +93,17 @@ export function tree(ctx: Context): HttpReply {
   const { repo } = repoFor(ctx, 'read');
   ctx.cacheable = { repoId: repo.id, generation: ctx.store.repoGeneration(repo.id) };
   const q = parseQuery(ctx, TreeQuery);
-  const r = resolveRefPath(ctx.store, repo, ctx.params.ref ?? repo.defaultBranch, ctx.params.path ?? '');
+  const given = ctx.params.ref || repo.defaultBranch;
+  const r = resolveRefPath(ctx.store, repo, given, ctx.params.path ?? '');
+  checkReadPath(r.path);
   const entry = lookupPath(ctx.store, r.tree, r.path);
-  if (!entry) throw notFound('path', { path: r.path });
-  if (!isTreeMode(entry.mode)) throw unprocessable(`${r.path} is not a directory`, { path: r.path });
+  if (!entry || !isTreeMode(entry.mode)) throw notFound('Path', { path: r.path });
   const sha = entry.oid.toString('hex');
   const etag = `"${sha}"`;
   const cache = cacheControl(repo.visibility === 'public', r.immutable, ctx.config.branchMaxAge);
   if (matches(ctx.req, sha)) return notModified(etag, cache);
   const { items, truncated } = listTree(ctx.store, entry.oid, r.path, q.recursive ?? false, ctx.config.treeRecursiveLimit);
-  const rest = { path: r.path, ref: shortRef(r, ctx.params.ref ?? repo.defaultBranch), sha, commit_sha: r.commit?.toString('hex') ?? null, truncated };
+  const rest = { path: r.path, ref: shortRef(r, given), sha, truncated, commit_sha: r.commit?.toString('hex') ?? null };
   // {"items": <cached JSON>, ...rest}
   const body = Buffer.concat([ITEMS_HEAD, items, Buffer.from(`,${JSON.stringify(rest).slice(1)}`)]);
   return { status: 200, headers: { 'content-type': JSON_TYPE, etag, 'cache-control': cache }, body };
