@@ -2,6 +2,7 @@
 // --prune-unreachable so do objects a repo still held that no ref reaches after a force push;
 // everything a ref reaches stays, including objects two repos share after one of them is
 // deleted, and a clone afterwards is complete and passes fsck. gc refuses to run beside a server.
+// A snapshot is a ref by another name: its commit survives --prune-unreachable.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { pushFixture } from './helpers/interop.js';
 import { packOf, readTree, writeBlob, writeCommit, writeTree } from './helpers/objects.js';
 import { receivePack, ZERO_OID } from './helpers/raw-git.js';
+import { apiClient, commitBody } from './helpers/v1-api.js';
 
 let fx: Fixture;
 let dataDir: string;
@@ -107,3 +109,43 @@ it('gc takes what no repo holds, and with --prune-unreachable what no ref reache
   const raw = await fetch(`${gw.url}/v1/repos/app/tree/main`, { headers: { 'x-api-key': repo.key } });
   expect(raw.status).toBe(200);
 }, 180_000);
+
+it('--prune-unreachable keeps what a snapshot names (it stays restorable), and prunes what nothing names', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-gc-snap-'));
+  let server = await startGitwell({ dataDir: dir });
+  try {
+    const key = await server.createKey('acme');
+    const api = apiClient(server, key);
+    await api('POST', '/v1/repos', { body: { slug: 's' } });
+    await api('POST', '/v1/repos/s/commits', { body: commitBody('main', [{ path: 'a', content: 'a\n' }]) });
+    const kept = await api('POST', '/v1/repos/s/commits', { body: commitBody('kept', [{ path: 'only-in-kept', content: 'kept\n' }]) });
+    const dropped = await api('POST', '/v1/repos/s/commits', { body: commitBody('dropped', [{ path: 'only-in-dropped', content: 'dropped\n' }]) });
+    expect((await api('POST', '/v1/repos/s/snapshots', { body: { name: 'snap', branch: 'kept' } })).status).toBe(201);
+    for (const b of ['kept', 'dropped']) expect((await api('DELETE', `/v1/repos/s/branches/${b}`)).status).toBe(200);
+    await server.stop();
+
+    const had = (oid: string) => {
+      const store = openStore(dir);
+      try {
+        return store.hasObject(Buffer.from(oid, 'hex'));
+      } finally {
+        store.close();
+      }
+    };
+    const r = await server.cli(['gc', '--prune-unreachable', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(had(kept.json.sha)).toBe(true);
+    expect(had(dropped.json.sha)).toBe(false);
+
+    server = await startGitwell({ dataDir: dir });
+    const api2 = apiClient(server, key);
+    expect((await api2('POST', '/v1/repos/s/snapshots/snap/restore')).json).toMatchObject({ restored: true, branch: 'kept', sha: kept.json.sha });
+    const clone = path.join(tempDir('gw-gc-snap-clone-'), 'c');
+    await gitOk(['clone', '-q', '-b', 'kept', repoUrl(server.url, 'acme/s', key), clone]);
+    expect((await fsck(clone)).code).toBe(0);
+    expect(fs.readFileSync(path.join(clone, 'only-in-kept'), 'utf8')).toBe('kept\n');
+  } finally {
+    await server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);

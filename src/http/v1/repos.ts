@@ -1,6 +1,6 @@
 /**
  * /v1/repos (Coregit's routes/repos.ts): create, list, get, update, delete; the public list of
- * an org's repos (routes/public.ts).
+ * an org's repos (routes/public.ts); forks and repos made from templates (routes/forks.ts).
  *
  * Lists are ordered as Coregit orders them: a key's repos by updated_at, newest first (ties by
  * id, highest first), with keyset cursors base64("<updated_at>|<id>") or an offset; an org's
@@ -9,6 +9,7 @@
 import { GitwellError, invalid, notFound } from '../../core/errors.js';
 import { checkBranchName } from '../../core/refname.js';
 import type { RepoRecord } from '../../../storage/index.js';
+import { forkRepo } from '../../services/forks.js';
 import { quotas } from '../../services/limits.js';
 import { createRepo, initRepo, repoIsEmpty } from '../../services/repos.js';
 import type { Context } from '../router.js';
@@ -16,7 +17,7 @@ import type { HttpReply } from '../uws.js';
 import { repoFor, requireKey } from './access.js';
 import * as present from './present.js';
 import { baseUrl, json, parseBody, parseQuery } from './respond.js';
-import { CreateRepoBody, ListReposQuery, PublicReposQuery, UpdateRepoBody } from './schemas.js';
+import { CreateRepoBody, ForkBody, ListReposQuery, PublicReposQuery, UpdateRepoBody } from './schemas.js';
 
 type Page = { limit: number; offset: number; cursor?: string; namespace?: string; is_template?: 'true' | 'false' };
 
@@ -125,4 +126,20 @@ export function remove(ctx: Context): HttpReply {
   if (!ctx.store.getRepo(repo.id)) throw notFound('repository');
   ctx.store.deleteRepo(repo.id);
   return json(200, { deleted: true, id: String(repo.id), slug: repo.slug, namespace: repo.namespace });
+}
+
+/** POST /v1/repos/[:namespace/]:slug/fork: a new repo of the caller's org from this one. */
+export async function fork(ctx: Context): Promise<HttpReply> {
+  const { repo: source, key } = repoFor(ctx, 'read');
+  const body = await parseBody(ctx, ForkBody);
+  quotas(ctx.store, ctx.config).checkRepos(key!.org);
+  const f = forkRepo(ctx.store, source, {
+    org: key!.org,
+    namespace: body.namespace ?? null,
+    slug: body.slug,
+    description: body.description,
+    defaultBranch: body.default_branch,
+    mode: body.mode,
+  });
+  return json(201, present.fork(f, baseUrl(ctx)));
 }

@@ -20,6 +20,7 @@ import * as raw from './raw.js';
 import * as refs from './refs.js';
 import * as repos from './repos.js';
 import * as S from './schemas.js';
+import * as snapshots from './snapshots.js';
 import * as trees from './tree.js';
 
 interface Spec {
@@ -49,6 +50,7 @@ const REPO_ROUTES: Spec[] = [
   { method: 'GET', path: '', handler: repos.get, public: true, tag: 'repos', summary: 'Get a repository', response: S.Repo },
   { method: 'PATCH', path: '', handler: repos.update, tag: 'repos', summary: 'Update a repository', body: S.UpdateRepoBody, response: S.Repo },
   { method: 'DELETE', path: '', handler: repos.remove, tag: 'repos', summary: 'Delete a repository with its snapshots', response: S.Deleted },
+  { method: 'POST', path: '/fork', handler: repos.fork, tag: 'repos', summary: 'Fork the repository (or start one from a template) into the caller\'s org', body: S.ForkBody, response: S.Forked, status: 201 },
 
   { method: 'GET', path: '/branches', handler: branches.list, public: true, tag: 'branches', summary: 'List branches', query: S.BranchPageQuery, response: S.BranchList },
   { method: 'POST', path: '/branches', handler: branches.create, tag: 'branches', summary: 'Create a branch', body: S.CreateBranchBody, response: S.BranchCreated, status: 201 },
@@ -66,7 +68,11 @@ const REPO_ROUTES: Spec[] = [
   { method: 'POST', path: '/commits', handler: commits.create, tag: 'commits', summary: 'Commit file changes', body: S.CreateCommitBody, response: S.CommitCreated, status: 201 },
   { method: 'GET', path: '/commits/:sha', handler: commits.get, public: true, tag: 'commits', summary: 'Get a commit', response: S.CommitInfo },
 
-
+  { method: 'POST', path: '/snapshots', handler: snapshots.create, tag: 'snapshots', summary: 'Take a snapshot of a branch', body: S.CreateSnapshotBody, response: S.Snapshot, status: 201 },
+  { method: 'GET', path: '/snapshots', handler: snapshots.list, tag: 'snapshots', summary: 'List snapshots, oldest first', response: S.SnapshotList },
+  { method: 'GET', path: '/snapshots/:name', handler: snapshots.get, tag: 'snapshots', summary: 'Get a snapshot', response: S.Snapshot },
+  { method: 'DELETE', path: '/snapshots/:name', handler: snapshots.remove, tag: 'snapshots', summary: 'Delete a snapshot', response: S.Deleted },
+  { method: 'POST', path: '/snapshots/:name/restore', handler: snapshots.restore, tag: 'snapshots', summary: 'Move a branch back to a snapshot (compare-and-swap)', body: S.RestoreSnapshotBody, response: S.Restored },
 ];
 
 const TOP_ROUTES: Array<Spec & { auth: 'key' | 'none' }> = [
