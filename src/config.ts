@@ -57,6 +57,9 @@ export const ConfigSchema = z.object({
   branchMaxAge: z.coerce.number().int().min(0),
   /** REST /v1: most entries in a recursive tree listing before `truncated` */
   treeRecursiveLimit: z.coerce.number().int().positive(),
+  /** REST /v1 watch: how long one event stream stays open before its `rotate`, and the keep-alive period, seconds */
+  watchWindowSeconds: z.coerce.number().positive(),
+  watchKeepaliveSeconds: z.coerce.number().positive(),
   /** REST /v1 rate limits (token buckets): per API key, and per IP for anonymous reads */
   rateLimitPerMinute: z.coerce.number().int().positive(),
   rateLimitPerHour: z.coerce.number().int().positive(),
@@ -90,6 +93,8 @@ export function loadConfig(flags: Partial<Record<keyof Config, string | number |
     blobMaxBytes: pick('blobMaxBytes', 'GITWELL_BLOB_MAX_BYTES', 50 * 1024 ** 2),
     branchMaxAge: pick('branchMaxAge', 'GITWELL_BRANCH_MAX_AGE', 60),
     treeRecursiveLimit: pick('treeRecursiveLimit', 'GITWELL_TREE_RECURSIVE_LIMIT', 10_000),
+    watchWindowSeconds: pick('watchWindowSeconds', 'GITWELL_WATCH_WINDOW_SECONDS', 25),
+    watchKeepaliveSeconds: pick('watchKeepaliveSeconds', 'GITWELL_WATCH_KEEPALIVE_SECONDS', 20),
     rateLimitPerMinute: pick('rateLimitPerMinute', 'GITWELL_RATE_LIMIT_PER_MINUTE', 600),
     rateLimitPerHour: pick('rateLimitPerHour', 'GITWELL_RATE_LIMIT_PER_HOUR', 15_000),
     anonRateLimitPerMinute: pick('anonRateLimitPerMinute', 'GITWELL_ANON_RATE_LIMIT_PER_MINUTE', 600),

@@ -10,6 +10,7 @@ import { routes } from './http/routes.js';
 import { listen } from './http/uws.js';
 import { HotCache, hotPath } from './http/v1/hot.js';
 import { quotas } from './services/limits.js';
+import { refFeed } from './services/ref-events.js';
 
 /** In the data dir while a server runs on it: its pid. */
 export const SERVER_PID_FILE = 'server.pid';
@@ -37,6 +38,8 @@ export async function startServer(config: Config): Promise<Server> {
   const pidFile = path.join(config.dataDir, SERVER_PID_FILE);
   fs.writeFileSync(pidFile, String(process.pid));
   removeDeadSpools(processAlive);
+  // listening from the start: a watcher that reconnects is owed every move since then
+  refFeed(store);
   const packCache = config.packCacheBytes > 0 ? new PackCache(path.join(config.dataDir, 'cache', 'packs'), config.packCacheBytes) : undefined;
   const hot = config.hotCacheBytes > 0 ? new HotCache(config.hotCacheBytes) : undefined;
   const app = createApp(store, config, routes, packCache, hot);

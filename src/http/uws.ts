@@ -251,16 +251,28 @@ async function send(res: HttpResponse, state: ResState, reply: HttpReply): Promi
     w?.(true);
     return true;
   });
+  const chunks = reply.stream[Symbol.asyncIterator]();
   state.onAbort = () => {
     const w = wake;
     wake = null;
     w?.(true);
+    // a producer waiting for something to send (a watch between events) hears of it now, not
+    // when its next chunk finds the connection gone
+    void chunks.return?.()?.catch(() => undefined);
   };
   // bytes written since the event loop last ran: a producer and a socket that both keep up
   // would otherwise hold every other connection until the whole reply is out
   let slice = 0;
+  // as a for-await would: a reply left early (the client went, a write failed) ends its producer
+  let finished = false;
   try {
-    for await (const chunk of reply.stream) {
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) {
+        finished = true;
+        break;
+      }
+      const chunk = next.value;
       if (state.aborted) return;
       slice += chunk.length;
       if (slice >= YIELD_BYTES) {
@@ -299,6 +311,8 @@ async function send(res: HttpResponse, state: ResState, reply: HttpReply): Promi
     // the reply is already under way: all we can do is cut the connection so the client sees it fail
     if (!state.aborted) res.close();
     return;
+  } finally {
+    if (!finished) void chunks.return?.()?.catch(() => undefined);
   }
   if (state.aborted) return;
   res.cork(() => {

@@ -22,6 +22,7 @@ import * as repos from './repos.js';
 import * as S from './schemas.js';
 import * as snapshots from './snapshots.js';
 import * as trees from './tree.js';
+import { watch } from './watch.js';
 
 interface Spec {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -73,6 +74,8 @@ const REPO_ROUTES: Spec[] = [
   { method: 'GET', path: '/snapshots/:name', handler: snapshots.get, tag: 'snapshots', summary: 'Get a snapshot', response: S.Snapshot },
   { method: 'DELETE', path: '/snapshots/:name', handler: snapshots.remove, tag: 'snapshots', summary: 'Delete a snapshot', response: S.Deleted },
   { method: 'POST', path: '/snapshots/:name/restore', handler: snapshots.restore, tag: 'snapshots', summary: 'Move a branch back to a snapshot (compare-and-swap)', body: S.RestoreSnapshotBody, response: S.Restored },
+
+  { method: 'GET', path: '/watch', handler: watch, public: true, tag: 'agents', summary: 'Server-sent events: connected, then a commit each time the branch moves; rotate ends a window; Last-Event-ID resumes', query: S.WatchQuery, media: 'text/event-stream' },
 ];
 
 const TOP_ROUTES: Array<Spec & { auth: 'key' | 'none' }> = [
