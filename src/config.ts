@@ -60,6 +60,9 @@ export const ConfigSchema = z.object({
   /** REST /v1 watch: how long one event stream stays open before its `rotate`, and the keep-alive period, seconds */
   watchWindowSeconds: z.coerce.number().positive(),
   watchKeepaliveSeconds: z.coerce.number().positive(),
+  /** REST /v1 prefetch: the most a request may ask for, in all and per blob (Coregit's hard caps) */
+  prefetchMaxBytes: z.coerce.number().int().positive(),
+  prefetchMaxBlobBytes: z.coerce.number().int().positive(),
   /** REST /v1 rate limits (token buckets): per API key, and per IP for anonymous reads */
   rateLimitPerMinute: z.coerce.number().int().positive(),
   rateLimitPerHour: z.coerce.number().int().positive(),
@@ -95,6 +98,8 @@ export function loadConfig(flags: Partial<Record<keyof Config, string | number |
     treeRecursiveLimit: pick('treeRecursiveLimit', 'GITWELL_TREE_RECURSIVE_LIMIT', 10_000),
     watchWindowSeconds: pick('watchWindowSeconds', 'GITWELL_WATCH_WINDOW_SECONDS', 25),
     watchKeepaliveSeconds: pick('watchKeepaliveSeconds', 'GITWELL_WATCH_KEEPALIVE_SECONDS', 20),
+    prefetchMaxBytes: pick('prefetchMaxBytes', 'GITWELL_PREFETCH_MAX_BYTES', 32 * 1024 ** 2),
+    prefetchMaxBlobBytes: pick('prefetchMaxBlobBytes', 'GITWELL_PREFETCH_MAX_BLOB_BYTES', 4 * 1024 ** 2),
     rateLimitPerMinute: pick('rateLimitPerMinute', 'GITWELL_RATE_LIMIT_PER_MINUTE', 600),
     rateLimitPerHour: pick('rateLimitPerHour', 'GITWELL_RATE_LIMIT_PER_HOUR', 15_000),
     anonRateLimitPerMinute: pick('anonRateLimitPerMinute', 'GITWELL_ANON_RATE_LIMIT_PER_MINUTE', 600),

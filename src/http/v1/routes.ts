@@ -15,6 +15,7 @@ import * as blob from './blob.js';
 import * as branches from './branches.js';
 import * as commits from './commits.js';
 import { openapiHandler, type DocSpec, type Media } from './openapi.js';
+import { prefetch } from './prefetch.js';
 import { errorReply, v1, type V1Handler } from './pipeline.js';
 import * as raw from './raw.js';
 import * as refs from './refs.js';
@@ -76,6 +77,7 @@ const REPO_ROUTES: Spec[] = [
   { method: 'POST', path: '/snapshots/:name/restore', handler: snapshots.restore, tag: 'snapshots', summary: 'Move a branch back to a snapshot (compare-and-swap)', body: S.RestoreSnapshotBody, response: S.Restored },
 
   { method: 'GET', path: '/watch', handler: watch, public: true, tag: 'agents', summary: 'Server-sent events: connected, then a commit each time the branch moves; rotate ends a window; Last-Event-ID resumes', query: S.WatchQuery, media: 'text/event-stream' },
+  { method: 'POST', path: '/prefetch', handler: prefetch, public: true, tag: 'agents', summary: 'The blobs matching globs, streamed as NDJSON lines, then a done line', body: S.PrefetchBody, response: S.PrefetchLine, media: 'application/x-ndjson' },
 ];
 
 const TOP_ROUTES: Array<Spec & { auth: 'key' | 'none' }> = [
