@@ -162,3 +162,15 @@ describe('public routes (routes/public.ts)', () => {
     expect((await anon('GET', '/v1/orgs/pubs/repos/p3')).json).toMatchObject({ slug: 'p3', is_empty: true });
   });
 });
+
+describe('probes (src/app.ts at 05f1f1a)', () => {
+  it('app.ts:170-175,177-188 GET / says it is up ({name, status: "ok"}); GET /health {status: "ok", db: "ok"}; no key needed', async () => {
+    const root = await anon('GET', '/');
+    expect(root.status).toBe(200);
+    expect(root.json).toMatchObject({ status: 'ok' });
+    expect(typeof root.json.name).toBe('string');
+    const health = await anon('GET', '/health');
+    expect(health.status).toBe(200);
+    expect(health.json).toEqual({ status: 'ok', db: 'ok' });
+  });
+});
