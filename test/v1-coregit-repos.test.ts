@@ -2,6 +2,7 @@
 // coregit-inc/coregit-api it follows (src/routes/repos.ts at c6fd54a, src/routes/public.ts at
 // e37cefa) and runs against a real gitwell server. gitwell's extra fields (org,
 // deny_non_fast_forwards, code, request_id) may be present; Coregit's must be, with its types.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { apiClient, commitBody, type Api } from './helpers/v1-api.js';
@@ -164,11 +165,11 @@ describe('public routes (routes/public.ts)', () => {
 });
 
 describe('probes (src/app.ts at 05f1f1a)', () => {
-  it('app.ts:170-175,177-188 GET / says it is up ({name, status: "ok"}); GET /health {status: "ok", db: "ok"}; no key needed', async () => {
+  it('app.ts:170-175,177-188 GET / {name, version, status: "ok"}; GET /health {status: "ok", db: "ok"}; no key needed', async () => {
     const root = await anon('GET', '/');
     expect(root.status).toBe(200);
-    expect(root.json).toMatchObject({ status: 'ok' });
-    expect(typeof root.json.name).toBe('string');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(root.json).toEqual({ name: 'gitwell', version: pkg.version, status: 'ok' });
     const health = await anon('GET', '/health');
     expect(health.status).toBe(200);
     expect(health.json).toEqual({ status: 'ok', db: 'ok' });
