@@ -4,6 +4,8 @@
 //   npm run bench                                   full run (~5,000 commits, ≥50,000 objects)
 //   GITWELL_BENCH_SCALE=0.1 npm run bench           quick smoke run (scales ingest and clone only)
 //   GITWELL_BENCH_ONLY=ingest|clone|http|myers      one part only (or several: http,myers)
+//   GITWELL_BENCH_REPO=../shared/bench-data/lodash.bundle   ingest and clone also on a real
+//                                                   repository (a bare repo or a bundle)
 //
 // Every figure for gitwell is printed beside the peer's from the same run, and the raw
 // samples are written to bench/.work/results-<scale>.json.
@@ -14,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { benchClone, formatClone, type CloneReport } from './clone.js';
 import { describeRepo, ensureRepo, type RepoInfo } from './gen-repo.js';
+import { ensureRealRepo, realRepoSource } from './real-repo.js';
 import { benchIngest, formatIngest, type IngestReport } from './ingest.js';
 import { SCALE, WORK, gitEnv } from './lib/env.js';
 import { check, run } from './lib/proc.js';
@@ -47,6 +50,22 @@ if (info && only.has('clone')) {
   clone = await benchClone(info);
   console.log(formatClone(clone) + '\n');
 }
+// the same parts on a real repository, beside the generated one (GITWELL_BENCH_REPO)
+const realSource = realRepoSource();
+let real: { repo: RepoInfo; ingest?: IngestReport; clone?: CloneReport } | undefined;
+if (realSource && (only.has('ingest') || only.has('clone'))) {
+  const repo = await ensureRealRepo(realSource);
+  real = { repo };
+  console.log(`real repository (GITWELL_BENCH_REPO): ${describeRepo(repo)}\n`);
+  if (only.has('ingest')) {
+    real.ingest = await benchIngest(repo);
+    console.log(formatIngest(real.ingest) + '\n');
+  }
+  if (only.has('clone')) {
+    real.clone = await benchClone(repo);
+    console.log(formatClone(real.clone) + '\n');
+  }
+}
 if (only.has('http')) {
   v1Http = await benchV1Http();
   console.log(formatV1Http(v1Http) + '\n');
@@ -59,7 +78,7 @@ if (only.has('myers')) {
 
 const out = path.join(WORK, `results-s${SCALE}.json`);
 writeFileSync(out, JSON.stringify({
-  at: new Date().toISOString(), node: process.version, git: gitVersion, repo: info, ingest, clone, v1Http,
+  at: new Date().toISOString(), node: process.version, git: gitVersion, repo: info, ingest, clone, real, v1Http,
   myers: myers && { rows: myers.rows, skipped: myers.skipped },
 }, null, 2) + '\n');
 console.log(`raw samples: ${path.relative(process.cwd(), out)}; ${fixed((performance.now() - t0) / 1000, 0)} s in all; ` +
