@@ -45,10 +45,11 @@ export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneRepo
   const push: CloneCase = { name: 'push (all refs, fresh repo)', gitwell: [], peer: [], errors: missing ? [missing] : [] };
   const cases: CloneCase[] = [push, ...CLONES.map((c) => ({ name: c.name, gitwell: [], peer: [], errors: missing ? [missing] : [] }))];
   const small: CloneCase[] = SMALL.map((name) => ({ name, gitwell: [], peer: [], errors: missing ? [missing] : [] }));
-  const stores: { server: Server; data: () => void; key: string }[] = [];
+  const stores: { server: Server; dataDir: string; data: () => void; key: string }[] = [];
   let gitwellServerPeakKb = 0;
   const pushPeakKb = { gitwell: [] as number[], peer: [] as number[] };
   const firstAfterPush: CloneCase = { name: 'clone --bare v2, the first after the push', gitwell: [], peer: [], errors: missing ? [missing] : [] };
+  const uncached: CloneCase = { name: 'clone --bare v2, pack cache off (each clone walks and packs)', gitwell: [], peer: [], errors: missing ? [missing] : [] };
   const afterSmallPush: CloneCase = { name: 'clone --bare v2, the first after a small push', gitwell: [], peer: [], errors: missing ? [missing] : [] };
   try {
     // pushes: each into a fresh repo (gitwell: a fresh data dir and server, since objects are shared store-wide)
@@ -67,7 +68,7 @@ export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneRepo
           try {
             const key = await prepareRepo(data.dir, 'bench', 'big', (info.headRef ?? 'refs/heads/main').replace('refs/heads/', ''));
             const server = await startServer(data.dir);
-            stores.push({ server, data: data.done, key });
+            stores.push({ server, dataDir: data.dir, data: data.done, key });
             const url = `${server.url.replace('://', `://x:${encodeURIComponent(key)}@`)}/bench/big.git`;
             await timed(push, 'gitwell', ['push', '--quiet', url, ...REFSPECS], info.dir, env);
             pushPeakKb.gitwell.push(vmHwmKb(server.pid));
@@ -106,6 +107,24 @@ export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneRepo
       }
     }
     if (served) gitwellServerPeakKb = vmHwmKb(served.server.pid);
+
+    // the cold path on its own: an earlier push's data dir served again with the pack cache
+    // off, so that every clone walks the repo and packs it (what a clone of a repo that
+    // changed and was not cloned lately costs)
+    if (stores.length >= 2 && uncached.errors.length === 0) {
+      const s0 = stores[0]!;
+      await s0.server.stop();
+      s0.server = await startServer(s0.dataDir, 30_000, { GITWELL_PACK_CACHE_BYTES: '0' });
+      for (let i = 0; i < n; i++) {
+        for (const side of i % 2 ? ['peer', 'gitwell'] as const : ['gitwell', 'peer'] as const) {
+          const url = side === 'peer' ? `${bridge.url}/big.git` : `${s0.server.url}/bench/big.git`;
+          const dest = scratchDir('clone-uncached');
+          await timed(uncached, side, [...CLONES[0].args, '--quiet', url, path.join(dest.dir, 'c')], dest.dir, env);
+          if (i === 0) await verifyClone(uncached, side, path.join(dest.dir, 'c'), true, info, env);
+          dest.done();
+        }
+      }
+    }
 
     // small operations on the served repo: a working clone pushes, another fetches
     await check('git', ['config', 'http.receivepack', 'true'], { cwd: path.join(root.dir, 'big.git'), env });
@@ -152,7 +171,7 @@ export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneRepo
     root.done();
   }
   if (info.bitmap) notes.push('http-backend serves a repacked repo with a reachability bitmap');
-  return { cases: [...cases, firstAfterPush, ...small, afterSmallPush], gitwellServerPeakKb, pushPeakKb, notes };
+  return { cases: [...cases, firstAfterPush, uncached, ...small, afterSmallPush], gitwellServerPeakKb, pushPeakKb, notes };
 }
 
 async function timed(c: CloneCase, side: 'gitwell' | 'peer', args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {

@@ -30,7 +30,8 @@ import { FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
 import type { Gate } from '../core/gate.js';
 import { Slicer } from '../core/slice.js';
 import type { PackCache } from '../services/pack-cache.js';
-import { clonePackKey } from './upload-pack.js';
+import { clonePackKey, warmClonePack } from './upload-pack.js';
+import { afterRefsChanged } from '../services/clone-warmth.js';
 
 interface Command {
   old: string;
@@ -281,8 +282,11 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
       const shared = commitCache(repo.id);
       for (const c of newCommits) shared.set(c.oid, c);
     }
-    if (opts.packCache && wasEmpty && packedCount > 0 && packedCount === reached.length && commands.every((c) => !c.error)) {
-      await seedClonePack(store, repo, opts.packCache, commands, pack, packedCount);
+    const cache = opts.packCache;
+    if (cache && wasEmpty && packedCount > 0 && packedCount === reached.length && commands.every((c) => !c.error)) {
+      await seedClonePack(store, repo, cache, commands, pack, packedCount);
+    } else if (cache && results.some((r) => r.ok)) {
+      afterRefsChanged(cache, repo.id, (shape) => warmClonePack(store, repo, cache, shape));
     }
   }
   return report(caps, 'ok', commands, progress, messages);

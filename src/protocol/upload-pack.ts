@@ -18,6 +18,7 @@ import { DELIM, FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
 import { parseFilter, type Filter } from './filter.js';
 import { PackCache } from '../services/pack-cache.js';
 import { commitCache } from '../services/commit-cache.js';
+import { noteWholeClone, type CloneShape } from '../services/clone-warmth.js';
 import { repoFinder } from '../services/objects.js';
 
 export interface FetchRequest {
@@ -307,6 +308,34 @@ export function clonePackKey(store: Store, repo: RepoRecord, wants: Iterable<str
   return PackCache.key(parts);
 }
 
+/** What a clone of every branch and tag asks for: their tips, each once. */
+function wholeCloneWants(store: Store, repo: RepoRecord): string[] {
+  return [...new Set(store.listRefs(repo.id).filter((r) => r.name.startsWith('refs/heads/') || r.name.startsWith('refs/tags/')).map((r) => r.oid))];
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  const sa = new Set(a);
+  return sa.size === b.length && b.every((x) => sa.has(x));
+}
+
+/**
+ * Makes the repo's whole-clone pack now, in the cache, for the clones expected after a push
+ * (services/clone-warmth.ts decides when).
+ */
+export function warmClonePack(store: Store, repo: RepoRecord, cache: PackCache, shape: CloneShape): void {
+  if (!store.getRepo(repo.id)) return;
+  const wants = wholeCloneWants(store, repo);
+  if (wants.length === 0) return;
+  const filter = shape.filter ? parseFilter(shape.filter) : null;
+  const caps = new Set([...(shape.ofsDelta ? ['ofs-delta'] : []), ...(shape.includeTag ? ['include-tag'] : [])]);
+  const req: FetchRequest = { ...emptyRequest(), wants, filter, caps };
+  const key = clonePackKey(store, repo, wants, shape.filter, shape.ofsDelta, shape.includeTag);
+  cache.warm(key, async () => {
+    const plan = await planPack(store, repo, req, []);
+    return { count: plan.count, bytes: packBytes(store, plan, shape.ofsDelta), keep: plan.count >= CACHE_MIN_OBJECTS };
+  });
+}
+
 /** Smaller packs are quicker to make than to look up. */
 const CACHE_MIN_OBJECTS = 1000;
 
@@ -324,7 +353,9 @@ export async function preparePack(store: Store, repo: RepoRecord, req: FetchRequ
   const cacheable = cache && common.length === 0 && req.shallows.length === 0 && req.depth === 0 && req.deepenSince === null && req.deepenNot.length === 0;
   let key = '';
   if (cacheable) {
-    key = clonePackKey(store, repo, req.wants, req.filter?.spec ?? '', req.caps.has('ofs-delta'), req.caps.has('include-tag'));
+    const shape: CloneShape = { filter: req.filter?.spec ?? '', ofsDelta: req.caps.has('ofs-delta'), includeTag: req.caps.has('include-tag') };
+    key = clonePackKey(store, repo, req.wants, shape.filter, shape.ofsDelta, shape.includeTag);
+    if (sameSet(req.wants, wholeCloneWants(store, repo))) noteWholeClone(cache, repo.id, shape);
     // from the cache, from a fill another request started, or planned here and shared
     const shared = await cache.share(key, async () => {
       const plan = await planPack(store, repo, req, common);

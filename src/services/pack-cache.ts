@@ -215,18 +215,7 @@ export class PackCache {
       return { count: src.count, chunks: src.bytes };
     }
     let mine: PackSourceForCache | null = null;
-    const started = (async () => {
-      const src = await make();
-      const w = src.keep ? this.createIfRoom(key) : null;
-      if (!w) {
-        mine = src;
-        return null;
-      }
-      const f = new Filling(w.path, this.file(key), src.count);
-      void this.fill(key, f, w, src.bytes);
-      return f;
-    })();
-    this.filling.set(key, started);
+    const started = this.startFill(key, make, (src) => (mine = src));
     let f: Filling | null;
     try {
       f = await started;
@@ -240,6 +229,43 @@ export class PackCache {
       return src && { count: src.count, chunks: src.bytes };
     }
     return { count: f.count, chunks: f.follow() };
+  }
+
+  /**
+   * Starts filling `key` with nobody waiting for it yet: a clone is expected soon (the repo
+   * changed, and its clones were asked for lately). Nothing happens when the pack is cached,
+   * being filled, or the cache is busy or out of room. A clone that comes meanwhile follows
+   * the fill, as it would one another clone started.
+   */
+  warm(key: string, make: () => Promise<PackSourceForCache>): void {
+    if (this.filling.has(key) || this.filling.size >= MAX_FILLS || !this.hasRoom() || fs.existsSync(this.file(key))) return;
+    const started = this.startFill(key, make, () => {});
+    started.then(
+      (f) => {
+        if (!f) this.filling.delete(key);
+      },
+      (e: unknown) => {
+        this.filling.delete(key);
+        console.error('gitwell: warming a clone pack failed:', e);
+      },
+    );
+  }
+
+  /** Plans the pack and starts its fill; null (and `unkept(src)`) when it is not to be kept. */
+  private startFill(key: string, make: () => Promise<PackSourceForCache>, unkept: (src: PackSourceForCache) => void): Promise<Filling | null> {
+    const started = (async () => {
+      const src = await make();
+      const w = src.keep ? this.createIfRoom(key) : null;
+      if (!w) {
+        unkept(src);
+        return null;
+      }
+      const f = new Filling(w.path, this.file(key), src.count);
+      void this.fill(key, f, w, src.bytes);
+      return f;
+    })();
+    this.filling.set(key, started);
+    return started;
   }
 
   private async fill(key: string, f: Filling, w: CacheWriter & { path: string }, bytes: AsyncIterable<Buffer>): Promise<void> {
