@@ -17,6 +17,7 @@ import { indexPack, packError, type IndexResult, type PackSource } from '../core
 import type { Store } from '../../storage/index.js';
 import { FileSource } from './spool.js';
 import { Slicer } from '../core/slice.js';
+import { relieveHeap } from './heap-pressure.js';
 
 /**
  * Bytes of records handed to LMDB's writer thread and not yet committed. The writer commits
@@ -79,6 +80,7 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource, 
     },
     pace: () => {
       if (!slicer.due()) return undefined;
+      relieveHeap();
       const waiting = flush();
       return waiting ? waiting.then(() => slicer.pause()) : slicer.pause();
     },
