@@ -13,7 +13,7 @@ import { GitwellError } from '../core/errors.js';
 import { checkPushRefName } from '../core/refname.js';
 import { oidFromHex, oidToHex, ZERO_OID } from '../core/oid.js';
 import { OidIndex } from '../core/oid-index.js';
-import { CommitGraph, commitInfo, type CommitInfo } from './commit-graph.js';
+import { CommitGraph, commitInfo, type CommitInfo } from '../core/commit-graph.js';
 import { commitCache } from '../services/commit-cache.js';
 import { walkObjectsAsync } from '../core/walk.js';
 import type { RefUpdate, RepoRecord, Store } from '../../storage/index.js';

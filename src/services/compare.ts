@@ -19,7 +19,7 @@ import { GitwellError } from '../core/errors.js';
 import { parseCommit } from '../core/object/commit.js';
 import type { ObjectFinder } from '../core/object/finder.js';
 import { oidToHex } from '../core/oid.js';
-import { CommitGraph, type CommitInfo } from '../protocol/commit-graph.js';
+import { CommitGraph, type CommitInfo } from '../core/commit-graph.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
 import { commitJson, type CommitJson } from './history.js';
 import { repoFinder, resolveRev } from './objects.js';
