@@ -529,10 +529,10 @@ export interface XmergeOptions {
   favor?: 'ours' | 'theirs' | 'union';
   /** conflict marker length, default 7 */
   markerSize?: number;
-  /** labels after the markers; null: none */
-  ancestor?: string | null;
-  ours?: string | null;
-  theirs?: string | null;
+  /** labels after the markers (a string is written as UTF-8); null: none */
+  ancestor?: string | Uint8Array | null;
+  ours?: string | Uint8Array | null;
+  theirs?: string | Uint8Array | null;
 }
 
 const STYLE = { merge: 0, diff3: 1, zdiff3: 2 } as const;
@@ -540,7 +540,7 @@ const FAVOR = { ours: 1, theirs: 2, union: 3 } as const;
 
 /** git's xdl_merge: the merged bytes (with conflict markers) and how many conflicts. */
 export function xdlMerge(base: Uint8Array, ours: Uint8Array, theirs: Uint8Array, o: XmergeOptions): { data: Buffer; conflicts: number } {
-  const labels = [o.ancestor, o.ours, o.theirs].map((l) => (l == null ? null : Buffer.from(l, 'utf8')));
+  const labels = [o.ancestor, o.ours, o.theirs].map((l) => (l == null ? null : typeof l === 'string' ? Buffer.from(l, 'utf8') : l));
   const parts: Array<Uint8Array | null> = [base, ours, theirs, ...labels];
   const offsets: number[] = [];
   let total = 32;
