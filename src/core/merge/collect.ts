@@ -28,10 +28,12 @@ import {
 
 type Entry = Version & { oid: Buffer };
 
-/** A tree's entries by name (latin1), or an empty map for a missing tree. */
+const EMPTY_TREE = Buffer.from('4b825dc642cb6eb9a060e54bf8d69288fbee4904', 'hex');
+
+/** A tree's entries by name (latin1), or an empty map for a missing tree (or git's empty tree, stored or not). */
 export function readTree(finder: ObjectFinder, oid: Buffer | null): Map<string, Entry> {
   const out = new Map<string, Entry>();
-  if (oid === null) return out;
+  if (oid === null || oid.equals(EMPTY_TREE)) return out;
   const o = finder.get(oid);
   if (!o || o.type !== OBJ_TREE) throw new GitwellError('NOT_FOUND', `tree ${oidToHex(oid)} not found`);
   for (const e of parseTree(Buffer.from(o.data))) out.set(e.name.toString('latin1'), { mode: e.mode, oid: Buffer.from(e.oid) });
