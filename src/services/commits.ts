@@ -81,7 +81,7 @@ export function checkPath(path: string, field: string): string[] {
   return segs;
 }
 
-function ident(p: PersonInput, field: string, now: number): Ident {
+export function ident(p: PersonInput, field: string, now: number): Ident {
   if (p.date === undefined) return { name: p.name.trim(), email: p.email.trim(), time: now, tz: '+0000' };
   const ms = Date.parse(p.date);
   if (Number.isNaN(ms)) throw invalid(`${field}.date is not an ISO 8601 date`, { field: `${field}.date` });

@@ -114,7 +114,7 @@ function handler(kind: 'diff' | 'compare') {
  * route of repo <a> ("/repos/<a>/tree/diff" is the tree of ref "diff"), and these routes come
  * first in the table: so <b> may not be one of the words that follow a repo's slug.
  */
-const RESOURCE = '(?:branches|refs|tree|blob|raw|blobs|commits|diff|compare|merge|pulls)';
+const RESOURCE = '(?:branches|refs|tree|blob|raw|blobs|commits|diff|compare|merge|cherry-pick|pulls)';
 const SEG = '[^/]+';
 const NS_SLUG = `(?<namespace>${SEG})/(?<slug>(?!${RESOURCE}/)${SEG})`;
 const paths = (tail: 'diff' | 'compare'): RegExp[] =>
