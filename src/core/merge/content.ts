@@ -15,7 +15,7 @@
 import { OBJ_BLOB, xdlMerge } from '../../wasm.js';
 import { isBinary } from '../diff/binary.js';
 import { oidToHex } from '../oid.js';
-import { CONFLICT_TYPES, fmt, pathMsg, sameOid, S_IFGITLINK, S_IFLNK, type MergeState, type Version } from './state.js';
+import { CONFLICT_TYPES, fmt, pathMsg, sameOid, S_IFGITLINK, S_IFLNK, S_IFREG, type MergeState, type Version } from './state.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -69,7 +69,7 @@ export function handleContentMerge(
   }
   if (sameOid(a.oid, b.oid) || sameOid(a.oid, o.oid)) result.oid = b.oid;
   else if (sameOid(b.oid, o.oid)) result.oid = a.oid;
-  else if (fmt(a.mode) === 0o100000) {
+  else if (fmt(a.mode) === S_IFREG) {
     const twoWay = fmt(o.mode) !== fmt(a.mode);
     const m = merge3way(st, path, twoWay ? null : o.oid, a.oid!, b.oid!, pathnames, extraMarkerSize);
     result.oid = m.oid;

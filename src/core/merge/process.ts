@@ -16,7 +16,7 @@
  *   added on one side: kept; deleted on both: gone.
  */
 import { handleContentMerge } from './content.js';
-import { CONFLICT_TYPES, fmt, isReg, NO_VERSION, pathMsg, S_IFDIR, type MergeState, type PathInfo } from './state.js';
+import { CONFLICT_TYPES, fmt, isReg, NO_VERSION, pathMsg, S_IFDIR, S_IFGITLINK, type MergeState, type PathInfo } from './state.js';
 
 /** sort_dirs_next_to_their_children: strcmp, with the end of a string read as "/". */
 function dirsNextToChildren(a: string, b: string): number {
@@ -196,7 +196,7 @@ function processEntry(st: MergeState, path: string, ci: PathInfo, dm: DirectoryV
     if (!m.clean) {
       let reason = 'content';
       if (ci.filemask === 6) reason = 'add/add';
-      if (fmt(m.result.mode) === 0o160000) reason = 'submodule';
+      if (fmt(m.result.mode) === S_IFGITLINK) reason = 'submodule';
       pathMsg(st, CONFLICT_TYPES.contents, path, [], `CONFLICT (${reason}): Merge conflict in ${path}`);
     }
   } else if (ci.filemask === 3 || ci.filemask === 5) {
