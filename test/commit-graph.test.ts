@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { hashObject, oidToHex } from '../src/core/oid.js';
 import { serializeCommit } from '../src/core/object/commit.js';
-import { CommitGraph, selectCommits } from '../src/protocol/commit-graph.js';
+import { CommitGraph, selectCommits } from '../src/core/commit-graph.js';
 
 const TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 

@@ -16,6 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
+import { gitMergeTree } from './helpers/merge-oracle.js';
 import { git, gitOk, lines, removeTempDirs, repoUrl, tempDir } from './helpers/git.js';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { rng } from '../bench/lib/rng.js';
@@ -207,7 +208,7 @@ interface CompareJson extends DiffJson {
   total_commits: number;
   commits: Array<{ sha: string; message: string; parents: string[] }>;
   mergeable: boolean;
-  conflicts: Array<{ path: string; reason: string }>;
+  conflicts: Array<{ path: string; kind: string; reason: string }>;
 }
 
 async function get(url: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -479,19 +480,17 @@ describe('compare', () => {
     }
   });
 
-  it('mergeable equals git merge-tree --write-tree', async () => {
+  it('mergeable and conflicts equal git merge-tree --write-tree', async () => {
     let conflicted = 0;
     for (const [base, head] of cases) {
       const c = await getJson<CompareJson>(`/v1/repos/gen/compare${q(base, head)}`);
-      const m = await git(['merge-tree', '--write-tree', '--no-messages', base, head], { cwd: src });
+      const m = await gitMergeTree(src, base, head);
       expect(c.mergeable, `${base}...${head}: ${JSON.stringify(c.conflicts)}`).toBe(m.code === 0);
-      if (!c.mergeable) {
-        conflicted++;
-        expect(c.conflicts.length).toBeGreaterThan(0);
-        // every path we name is one git names as conflicted
-        const named = lines((await git(['merge-tree', '--write-tree', '--name-only', '--no-messages', base, head], { cwd: src })).stdout).slice(1);
-        for (const x of c.conflicts) expect(named, `${base}...${head}`).toContain(x.path);
-      } else expect(c.conflicts).toEqual([]);
+      // the same conflicts (reported path and kind) as git's messages
+      const want = m.conflicts.map((x) => x.split('|').slice(0, 2).join('|')).sort();
+      expect(c.conflicts.map((x) => `${x.path}|${x.kind}`).sort(), `${base}...${head}`).toEqual(want);
+      for (const x of c.conflicts) expect(x.reason).toBe(x.kind);
+      if (!c.mergeable) conflicted++;
     }
     expect(conflicted).toBeGreaterThan(0);
   });

@@ -19,8 +19,10 @@ export type ErrorCode =
 export class GitwellError extends Error {
   readonly code: ErrorCode;
   readonly details?: Record<string, unknown>;
+  /** fields the error body carries beside `error` and `code` (a refused merge: merged, conflicts) */
+  readonly body?: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, body?: Record<string, unknown>) {
     // an expected outcome (a 404, a 429), not a bug: capturing a stack trace would be most of
     // its cost on a busy server, and none is ever shown
     const limit = Error.stackTraceLimit;
@@ -30,6 +32,7 @@ export class GitwellError extends Error {
     this.name = 'GitwellError';
     this.code = code;
     this.details = details;
+    this.body = body;
   }
 }
 

@@ -32,9 +32,9 @@ export function toGitwellError(e: unknown): GitwellError {
   return new GitwellError('INTERNAL_ERROR', 'internal error');
 }
 
-/** Coregit dialect: {"error", "code", "details"?, "request_id"}. */
+/** Coregit dialect: {"error", "code", ...the error's own fields, "details"?, "request_id"}. */
 export function coregitErrorBody(e: GitwellError, requestId: string): string {
-  return JSON.stringify({ error: e.message, code: e.code, ...(e.details ? { details: e.details } : {}), request_id: requestId });
+  return JSON.stringify({ error: e.message, code: e.code, ...e.body, ...(e.details ? { details: e.details } : {}), request_id: requestId });
 }
 
 /** OpenCodeHub dialect: {"error": {code, message, details}, "meta": {timestamp, request_id}}. */

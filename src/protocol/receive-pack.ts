@@ -19,7 +19,7 @@ import { oidFromHex, oidToHex, ZERO_OID } from '../core/oid.js';
 import { OidIndex } from '../core/oid-index.js';
 import { DEFAULT_FSCK_LEVELS, type FsckLevels } from '../core/object/fsck-ids.js';
 import type { ObjectFinding } from '../core/object/fsck.js';
-import { CommitGraph, commitInfo, type CommitInfo } from './commit-graph.js';
+import { CommitGraph, commitInfo, type CommitInfo } from '../core/commit-graph.js';
 import { commitCache } from '../services/commit-cache.js';
 import { walkObjectsAsync } from '../core/walk.js';
 import type { RefUpdate, RefUpdateResult, RepoRecord, Store } from '../../storage/index.js';

@@ -12,7 +12,7 @@ import { walkObjectsAsync } from '../core/walk.js';
 import { OidIndex } from '../core/oid-index.js';
 import { PackWriter } from '../core/pack/writer.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
-import { CommitGraph, selectCommits, shallowByDepth, shallowByExclusion } from './commit-graph.js';
+import { CommitGraph, selectCommits, shallowByDepth, shallowByExclusion } from '../core/commit-graph.js';
 import { uploadPackCapsV0, V2_CAPS } from './capabilities.js';
 import { DELIM, FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
 import { parseFilter, type Filter } from './filter.js';

@@ -3,7 +3,7 @@
  * an object it has (membership is never revoked; a deleted repo's id is not used again), so an
  * entry stays true for as long as it is kept. Bounded by count; the oldest go first.
  */
-import type { CommitInfo, SharedCommits } from '../protocol/commit-graph.js';
+import type { CommitInfo, SharedCommits } from '../core/commit-graph.js';
 
 const MAX_COMMITS = 200_000;
 const commits = new Map<string, CommitInfo>();

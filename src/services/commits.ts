@@ -93,7 +93,7 @@ export function checkPath(path: string, field: string, levels: FsckLevels = DEFA
   return segs;
 }
 
-function ident(p: PersonInput, field: string, now: number): Ident {
+export function ident(p: PersonInput, field: string, now: number): Ident {
   if (p.date === undefined) return { name: p.name.trim(), email: p.email.trim(), time: now, tz: '+0000' };
   const ms = Date.parse(p.date);
   if (Number.isNaN(ms)) throw invalid(`${field}.date is not an ISO 8601 date`, { field: `${field}.date` });
@@ -225,7 +225,23 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
   const treeOid = tree.write(objects);
 
   const message = input.message.endsWith('\n') ? input.message : `${input.message}\n`;
-  const data = serializeCommit({ tree: oidToHex(treeOid), parents: base ? [base] : [], author, committer, message });
+  const commit = { tree: oidToHex(treeOid), parents: base ? [base] : [], author, committer, message };
+  const sha = await writeCommit(store, repo, input.branch, head, commit, objects, limits);
+  return { sha, tree_sha: oidToHex(treeOid), branch: input.branch, parent: base };
+}
+
+/**
+ * How every commit the API makes is stored (commits, merges, cherry-picks): the commit object
+ * joins `objects` (the blobs and trees it needs that may not be stored yet), and all of them are
+ * stored with the branch's move from `head`, in one transaction of the store's writer, only if
+ * the branch is still at `head`: a commit that loses a race leaves nothing, and its quota
+ * charge is given back. Returns the commit's sha; 409 with `current_sha` when the branch moved.
+ */
+export async function writeCommit(
+  store: Store, repo: RepoRecord, branch: string, head: string | null, commit: Parameters<typeof serializeCommit>[0],
+  objects: NewObject[], limits: Pick<CommitLimits, 'beforeWrite' | 'notWritten' | 'fsck'>,
+): Promise<string> {
+  const data = serializeCommit(commit);
   const commitOid = hashObject('commit', data);
   objects.push({ oid: commitOid, type: TYPE_CODE.commit, data });
   fsckNewObjects(store, repo, objects, limits.fsck ?? DEFAULT_FSCK_LEVELS);
@@ -239,7 +255,7 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
   const sha = oidToHex(commitOid);
   let r: RefUpdateResult;
   try {
-    [r] = await store.updateRefs(repo.id, [{ name: ref, expect: head, next: sha }], objects.map((o) => o.oid), true, objects);
+    [r] = await store.updateRefs(repo.id, [{ name: branchRef(branch), expect: head, next: sha }], objects.map((o) => o.oid), true, objects);
   } catch (e) {
     // nothing was written (a full disk fails the whole transaction)
     limits.notWritten?.(fresh);
@@ -247,11 +263,11 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
   }
   if (!r.ok) {
     limits.notWritten?.(fresh);
-    throw conflict(`branch ${input.branch} moved while the commit was made: it is at ${r.current ?? 'nothing'}`, {
-      branch: input.branch,
+    throw conflict(`branch ${branch} moved while the commit was made: it is at ${r.current ?? 'nothing'}`, {
+      branch,
       current_sha: r.current,
       expected_sha: head,
     });
   }
-  return { sha, tree_sha: oidToHex(treeOid), branch: input.branch, parent: base };
+  return sha;
 }

@@ -13,7 +13,7 @@ export function checkSlug(kind: string, value: string): void {
 }
 
 /** Words the /v1 paths use after a repo name: a repo or namespace named so would be ambiguous. */
-export const RESERVED_SLUGS = new Set(['branches', 'refs', 'tree', 'blob', 'raw', 'blobs', 'commits', 'diff', 'compare', 'merge', 'openapi', 'orgs', 'repos']);
+export const RESERVED_SLUGS = new Set(['branches', 'refs', 'tree', 'blob', 'raw', 'blobs', 'commits', 'diff', 'compare', 'merge', 'cherry-pick', 'openapi', 'orgs', 'repos']);
 
 export interface CreateRepoInput {
   org: string;

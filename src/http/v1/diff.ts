@@ -66,7 +66,9 @@ export const CompareResponse = DiffResponse.extend({
     .array(CommitInfo)
     .describe("head's commits that base has not, oldest first (at most 250; total_commits counts them all)"),
   mergeable: z.boolean(),
-  conflicts: z.array(z.object({ path: z.string(), reason: z.string() })),
+  conflicts: z
+    .array(z.object({ path: z.string(), kind: z.string().describe('git merge-tree\'s conflict kind: content, add/add, modify/delete, rename/delete, file/directory, ...'), reason: z.string().describe('the same as kind (older clients)') }))
+    .describe('what merging head into base would conflict on, as git merge-tree reports it'),
 });
 
 function wantsPatch(ctx: Context): boolean {
@@ -112,7 +114,7 @@ function handler(kind: 'diff' | 'compare') {
  * route of repo <a> ("/repos/<a>/tree/diff" is the tree of ref "diff"), and these routes come
  * first in the table: so <b> may not be one of the words that follow a repo's slug.
  */
-const RESOURCE = '(?:branches|refs|tree|blob|raw|blobs|commits|diff|compare|merge|pulls)';
+const RESOURCE = '(?:branches|refs|tree|blob|raw|blobs|commits|diff|compare|merge|cherry-pick|pulls)';
 const SEG = '[^/]+';
 const NS_SLUG = `(?<namespace>${SEG})/(?<slug>(?!${RESOURCE}/)${SEG})`;
 const paths = (tail: 'diff' | 'compare'): RegExp[] =>

@@ -27,7 +27,7 @@ const ERROR_STATUSES: Record<string, string> = {
   '400': 'VALIDATION_ERROR: a body or query field is invalid (details.field names it)',
   '401': 'UNAUTHORIZED: missing or invalid API key',
   '404': 'NOT_FOUND',
-  '409': 'CONFLICT: a ref moved (details.current_sha)',
+  '409': 'CONFLICT: a ref moved (details.current_sha), or a merge or cherry-pick conflicted (conflicts)',
   '413': 'PAYLOAD_TOO_LARGE (details.limit names the limit)',
   '422': 'UNPROCESSABLE',
   '429': 'RATE_LIMITED (Retry-After) or QUOTA_EXCEEDED',

@@ -14,6 +14,7 @@ import { Router, type Route } from '../router.js';
 import * as blob from './blob.js';
 import * as branches from './branches.js';
 import * as commits from './commits.js';
+import * as merges from './merge.js';
 import { openapiHandler, type DocSpec } from './openapi.js';
 import { errorReply, v1, type V1Handler } from './pipeline.js';
 import * as refs from './refs.js';
@@ -50,6 +51,7 @@ const REPO_ROUTES: Spec[] = [
 
   { method: 'GET', path: '/branches', handler: branches.list, public: true, tag: 'branches', summary: 'List branches', query: S.PageQuery, response: S.BranchList },
   { method: 'POST', path: '/branches', handler: branches.create, tag: 'branches', summary: 'Create a branch', body: S.CreateBranchBody, response: S.Branch, status: 201 },
+  { method: 'POST', path: '/branches/*name/merge', handler: merges.merge, tag: 'merges', summary: 'Merge branches (fast-forward, merge-commit, squash); 409 with the conflicts', body: S.MergeBody, response: S.MergeResult },
   { method: 'GET', path: '/branches/*name', handler: branches.get, public: true, tag: 'branches', summary: 'Get a branch', response: S.Branch },
   { method: 'DELETE', path: '/branches/*name', handler: branches.remove, tag: 'branches', summary: 'Delete a branch (not the default branch)', response: S.RefChange },
 
@@ -63,6 +65,8 @@ const REPO_ROUTES: Spec[] = [
   { method: 'GET', path: '/commits', handler: commits.list, public: true, tag: 'commits', summary: 'List first-parent history', query: S.ListCommitsQuery, response: S.CommitList },
   { method: 'POST', path: '/commits', handler: commits.create, tag: 'commits', summary: 'Commit file changes', body: S.CreateCommitBody, response: S.CommitCreated, status: 201 },
   { method: 'GET', path: '/commits/:sha', handler: commits.get, public: true, tag: 'commits', summary: 'Get a commit', response: S.CommitInfo },
+
+  { method: 'POST', path: '/cherry-pick', handler: merges.pick, tag: 'merges', summary: 'Replay the commits base..head onto onto and move a branch there; 409 with the conflicts', body: S.CherryPickBody, response: S.CherryPickResult },
 ];
 
 const TOP_ROUTES: Array<Spec & { auth: 'key' | 'none' }> = [

@@ -179,3 +179,42 @@ export const CommitInfo = z.object({
 });
 export const CommitList = z.object({ commits: z.array(CommitInfo), ref: z.string(), has_more: z.boolean(), next_cursor: z.string().nullable() });
 export const CommitCreated = z.object({ sha: z.string(), tree_sha: z.string(), branch: z.string(), parent: z.string().nullable() });
+
+// ---- merges
+
+const rev = z.string().min(1).max(1024);
+
+export const MergeBody = z.object({
+  source: rev.optional().describe('the branch (or any revision) merged into the branch in the URL'),
+  target: z.string().min(1).max(255).optional().describe('without source: the branch the URL\'s branch is merged into (default: the default branch)'),
+  strategy: z.enum(['fast-forward', 'merge-commit', 'squash']).default('merge-commit'),
+  message: z.string().min(1).max(1_000_000).regex(/^[^\0]*$/, 'message must not contain NUL').optional().describe("default: \"Merge branch '<source>' into <target>\""),
+  author: Person.optional().describe('default: gitwell <gitwell@localhost>'),
+  committer: Person.optional().describe('default: the author'),
+  expected_sha: sha.optional().describe('compare-and-swap: the head the target branch must be at; 409 with current_sha when it moved'),
+});
+
+export const CherryPickBody = z.object({
+  base: rev.describe('commits after this one are replayed (exclusive)'),
+  head: rev.describe('... up to this one (inclusive)'),
+  onto: rev.describe('the commit (or branch) they are replayed onto'),
+  branch: z.string().min(1).max(255).optional().describe('the branch moved to the result (default: onto, when it names a branch)'),
+  expected_sha: sha.optional().describe('compare-and-swap: the head the branch must be at; 409 with current_sha when it moved'),
+  committer: Person.optional().describe('default: gitwell <gitwell@localhost>; authors and messages are the replayed commits\''),
+});
+
+export const MergeResult = z.object({
+  merged: z.literal(true),
+  sha: z.string().describe('the head of the target branch now'),
+  strategy: z.enum(['fast-forward', 'merge-commit', 'squash']),
+  target: z.string(),
+  source: z.string().describe('the merged commit'),
+  already_up_to_date: z.boolean().describe('the target already contained the source: nothing was written'),
+});
+
+export const CherryPickResult = z.object({
+  sha: z.string().describe('the head of the branch now'),
+  branch: z.string(),
+  commits: z.array(z.object({ sha: z.string(), source: z.string().describe('the commit replayed') })),
+  skipped: z.array(z.string()).describe('commits whose changes were already there'),
+});

@@ -5,10 +5,10 @@
  * share one kept across requests (services/commit-cache.ts).
  */
 import { parseCommitLinks } from '../wasm.js';
-import type { ObjectFinder } from '../core/object/finder.js';
-import { oidFromHex, oidToHex } from '../core/oid.js';
-import { parseTag } from '../core/object/tag.js';
-import { Heap } from '../core/heap.js';
+import type { ObjectFinder } from './object/finder.js';
+import { oidFromHex, oidToHex } from './oid.js';
+import { parseTag } from './object/tag.js';
+import { Heap } from './heap.js';
 
 export interface CommitInfo {
   oid: string;
