@@ -5,6 +5,7 @@
  * gitwell repo create ORG/[NAMESPACE/]SLUG [--public] [--default-branch B] [--description D] [--deny-non-fast-forwards] [--data DIR] [--json]
  * gitwell repo set ORG/[NAMESPACE/]SLUG --deny-non-fast-forwards true|false [--data DIR] [--json]
  * gitwell gc [--prune-unreachable] [--data DIR] [--json]   (with no server running on the data dir)
+ * gitwell import SOURCE ORG/[NAMESPACE/]SLUG [--public] [--data DIR] [--json]
  * Errors go to stderr with exit status 1; --json prints one JSON object on stdout.
  */
 import { loadConfig } from './config.js';
@@ -14,6 +15,8 @@ import { collectGarbage } from './services/gc.js';
 import { openStore } from '../storage/index.js';
 import { createKey } from './services/auth.js';
 import { createRepo, repoJson } from './services/repos.js';
+import { importRepository } from './services/import.js';
+import { Progress } from './cli-progress.js';
 
 const BOOLEAN_FLAGS = new Set(['json', 'public', 'private', 'help', 'prune-unreachable']);
 /** flags that take true/false, and mean true when given alone */
@@ -47,7 +50,9 @@ const USAGE = `usage:
   gitwell key create --org ORG [--name NAME] [--data DIR] [--json]
   gitwell repo create ORG/[NAMESPACE/]SLUG [--public] [--default-branch main] [--description TEXT] [--deny-non-fast-forwards] [--data DIR] [--json]
   gitwell repo set ORG/[NAMESPACE/]SLUG --deny-non-fast-forwards true|false [--data DIR] [--json]
-  gitwell gc [--prune-unreachable] [--data DIR] [--json]`;
+  gitwell gc [--prune-unreachable] [--data DIR] [--json]
+  gitwell import SOURCE ORG/[NAMESPACE/]SLUG [--public] [--data DIR] [--json]
+      SOURCE: a repository (bare or not) or a bundle; every branch and tag is imported`;
 
 function str(v: string | true | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -161,6 +166,27 @@ async function main(argv: string[]): Promise<void> {
       const r = await collectGarbage(store, { pruneUnreachable: flags['prune-unreachable'] === true });
       if (json) console.log(JSON.stringify(r));
       else console.log(`gc: ${r.removed} objects removed (${r.removedBytes} bytes), ${r.kept} kept, ${r.unreachable} unreachable memberships dropped, over ${r.repos} repos`);
+    } finally {
+      store.close();
+    }
+    return;
+  }
+  if (cmd === 'import') {
+    const source = positional[1];
+    const full = positional[2];
+    if (!source || !full) throw new Error(`import needs SOURCE and ORG/[NAMESPACE/]SLUG\n${USAGE}`);
+    const { org, namespace, slug } = repoName(full, 'import');
+    const store = openStore(config.dataDir);
+    const progress = new Progress();
+    try {
+      const r = await importRepository(store, config, source, { org, namespace, slug, visibility: flags.public === true ? 'public' : undefined }, json ? undefined : progress.onImport);
+      progress.end();
+      if (json) console.log(JSON.stringify(r));
+      else {
+        console.log(`${r.created ? 'created and imported' : 'imported into'} ${r.repo}: ${r.refs} branches and tags (${r.updated} set), ` +
+          `${r.objects} objects in ${r.packs} pack${r.packs === 1 ? '' : 's'} (${r.deltas} deltas), ${r.joined} new to the repo, ` +
+          `${r.warnings} fsck warnings, in ${r.seconds.toFixed(1)} s`);
+      }
     } finally {
       store.close();
     }

@@ -15,15 +15,14 @@
  */
 import { GitwellError } from '../core/errors.js';
 import { checkPushRefName } from '../core/refname.js';
-import { oidFromHex, oidToHex, ZERO_OID } from '../core/oid.js';
-import { OidIndex } from '../core/oid-index.js';
-import { DEFAULT_FSCK_LEVELS, type FsckLevels } from '../core/object/fsck-ids.js';
+import { oidFromHex, ZERO_OID } from '../core/oid.js';
+import type { FsckLevels } from '../core/object/fsck-ids.js';
 import type { ObjectFinding } from '../core/object/fsck.js';
-import { CommitGraph, commitInfo, type CommitInfo } from '../core/commit-graph.js';
+import { CommitGraph, type CommitInfo } from '../core/commit-graph.js';
 import { commitCache } from '../services/commit-cache.js';
-import { walkObjectsAsync } from '../core/walk.js';
 import type { RefUpdate, RefUpdateResult, RepoRecord, Store } from '../../storage/index.js';
 import { ingestPack } from '../services/ingest.js';
+import { connectNewHistory, finderWith, NewObjects } from '../services/connectivity.js';
 import type { FileSource } from '../services/spool.js';
 import type { PackSource } from '../core/pack/indexer.js';
 import { FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
@@ -168,10 +167,8 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   }
 
   // the pack: decode and validate every object before any ref may move
-  let packed: OidIndex = new OidIndex(Buffer.alloc(0), 0);
+  const fresh = new NewObjects();
   let packedCount = 0;
-  let packTypes: Uint8Array = new Uint8Array(0);
-  let packSizes: Float64Array = new Float64Array(0);
   if (pack.size === 0 && commands.some((c) => c.next !== ZERO_OID)) {
     // git sends a pack (maybe of no objects) with every push that is not only deletions
     for (const c of commands) c.error ??= 'unpacker error';
@@ -179,12 +176,10 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   }
   if (pack.size > 0) {
     try {
-      const r = await ingestPack(store, repo.id, pack, opts.fsck ?? DEFAULT_FSCK_LEVELS);
-      packed = r.index;
+      const r = await ingestPack(store, repo.id, pack, { fsck: opts.fsck });
+      fresh.add(r.index, r.types, r.objectSizes);
       packedCount = r.thin === 0 ? r.objects : 0;
       messages.push(...warningLines(r.warnings, r.warningCount));
-      packTypes = r.types;
-      packSizes = r.objectSizes;
       progress.push(`Resolved ${r.objects} objects (${r.deltas} deltas${r.thin ? `, ${r.thin} thin bases` : ''}).\n`);
     } catch (e) {
       // whatever went wrong (a full disk too), the client gets an unpack error in the protocol, not a bare 500
@@ -195,23 +190,9 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
     }
   }
 
-  const inPack = (oid: Uint8Array) => packed.indexOf(oid) >= 0;
-  const known = (oid: Uint8Array) => inPack(oid) || store.isMember(repo.id, oid);
-
-  // connectivity: everything reachable from the new tips is in the pack or already in the repo.
-  // Only what this walk reached joins the repo: an object of the pack that no new tip reaches
-  // had its links checked by nobody, and may name objects of another repo (membership must
-  // stay closed under reachability: upload-pack and the REST API rely on it)
-  const reached: Buffer[] = [];
-  const newCommits: CommitInfo[] = [];
-  const finder = {
-    get: (oid: Uint8Array) => (known(oid) ? store.viewObject(oid) : undefined),
-    info: (oid: Uint8Array) => {
-      const i = packed.indexOf(oid);
-      if (i >= 0) return { type: packTypes[i], size: packSizes[i] };
-      return store.isMember(repo.id, oid) ? store.objectInfo(oid) : undefined;
-    },
-  };
+  // connectivity: everything reachable from the new tips is in the pack or already in the
+  // repo; only what the walk reached joins the repo (services/connectivity.ts)
+  const finder = finderWith(store, repo.id, fresh);
   const tips = commands.filter((c) => !c.error && c.next !== ZERO_OID);
   let connectError: string | null = null;
   for (const c of tips) {
@@ -222,19 +203,10 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
     }
     if (c.ref.startsWith('refs/heads/') && o.type !== 1) c.error = 'refusing to point a branch at a non-commit object';
   }
+  let reached: Buffer[] = [];
+  let newCommits: CommitInfo[] = [];
   try {
-    await walkObjectsAsync(
-      finder,
-      tips.filter((c) => !c.error).map((c) => oidFromHex(c.next)),
-      {
-        stop: (oid) => !inPack(oid) && store.isMember(repo.id, oid),
-        visit: (oid, type, data) => {
-          reached.push(oid);
-          // parsed now, while the bytes are at hand: the first fetch after the push finds them
-          if (type === 1) newCommits.push(commitInfo(oidToHex(oid), data));
-        },
-      },
-    );
+    ({ reached, commits: newCommits } = await connectNewHistory(store, repo.id, fresh, tips.filter((c) => !c.error).map((c) => oidFromHex(c.next))));
   } catch (e) {
     if (!(e instanceof GitwellError)) throw e;
     connectError = e.message;
