@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { freeBytes } from '../../storage/index.js';
 import { diskFullCode, insufficientStorage } from '../core/errors.js';
 
 const CHUNK = 256 * 1024;
@@ -127,15 +128,6 @@ const MAX_FILLS = 4;
 const MIN_FREE_BYTES = 64 * 1024 * 1024;
 /** After a fill found the disk full, no fill starts for this long. */
 const FULL_PAUSE_MS = 60_000;
-
-function freeBytes(dir: string): number {
-  try {
-    const s = fs.statfsSync(dir);
-    return s.bavail * s.bsize;
-  } catch {
-    return Infinity;
-  }
-}
 
 export class PackCache {
   /** fills under way (or being planned), by key: null once planned when the pack is not kept */
