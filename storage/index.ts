@@ -7,3 +7,4 @@ export type * from './store.js';
 export function openStore(dir: string): Store {
   return new LmdbStore(dir);
 }
+export { AUDIT_ACTIONS } from './store.js';

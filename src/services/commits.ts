@@ -20,7 +20,7 @@ import { DEFAULT_FSCK_LEVELS, type FsckLevels, type FsckMsgId } from '../core/ob
 import { MODE_EXEC, MODE_FILE, MODE_LINK } from '../core/object/tree.js';
 import { hashObject, oidToHex, TYPE_CODE } from '../core/oid.js';
 import type { Ident } from '../core/object/ident.js';
-import type { RefUpdateResult, RepoRecord, Store } from '../../storage/index.js';
+import type { RefUpdateResult, RepoRecord, Store, WriteContext } from '../../storage/index.js';
 import { commitTree, isSha, resolveCommit } from './objects.js';
 import { branchRef } from './refs.js';
 import { applyEdits, EditError, type TextEdit } from './text-edit.js';
@@ -60,6 +60,10 @@ export interface CommitLimits {
   beforeWrite?(newBytes: number): void;
   /** called with the same bytes when they were not written after all (the branch moved) */
   notWritten?(newBytes: number): void;
+  /** called with the same bytes once written; they were added to `storageKey`'s storage_bytes in the commit's transaction */
+  written?(newBytes: number): void;
+  /** the usage counter the new bytes count against (the org), added in the commit's own transaction */
+  storageKey?: string;
   /** the server's fsck levels (default: gitwell's defaults) */
   fsck?: FsckLevels;
 }
@@ -208,7 +212,8 @@ function baseOf(store: Store, repo: RepoRecord, input: CommitInput, head: string
   return null;
 }
 
-export async function createCommit(store: Store, repo: RepoRecord, input: CommitInput, limits: CommitLimits): Promise<CommitResult> {
+/** `by`: who commits (audited with the ref update, in its transaction). */
+export async function createCommit(store: Store, repo: RepoRecord, input: CommitInput, limits: CommitLimits, by: WriteContext = {}): Promise<CommitResult> {
   const ref = branchRef(input.branch);
   if (input.changes.length > limits.maxFiles) {
     throw unprocessable(`a commit may change at most ${limits.maxFiles} files`, { limit: 'commit_max_files', max: limits.maxFiles, count: input.changes.length, field: 'changes' });
@@ -239,7 +244,8 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
   const sha = oidToHex(commitOid);
   let r: RefUpdateResult;
   try {
-    [r] = await store.updateRefs(repo.id, [{ name: ref, expect: head, next: sha }], objects.map((o) => o.oid), true, objects);
+    const write: WriteContext = limits.storageKey && fresh > 0 ? { ...by, usage: { [limits.storageKey]: { storage_bytes: fresh } } } : by;
+    [r] = await store.updateRefs(repo.id, [{ name: ref, expect: head, next: sha }], objects.map((o) => o.oid), true, objects, write);
   } catch (e) {
     // nothing was written (a full disk fails the whole transaction)
     limits.notWritten?.(fresh);
@@ -253,5 +259,6 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
       expected_sha: head,
     });
   }
+  limits.written?.(fresh);
   return { sha, tree_sha: oidToHex(treeOid), branch: input.branch, parent: base };
 }
