@@ -42,8 +42,10 @@ export function checkPushRefName(name: string): string | null {
 }
 
 /**
- * git's rules for the short name of a branch or a tag (strbuf_check_branch_ref and
- * strbuf_check_tag_ref): not "HEAD", and not starting with "-" (it would read as an option).
+ * The short name of a branch or a tag: not starting with "-" (it would read as an option) and
+ * not "HEAD". git refuses both for branches (strbuf_check_branch_ref) and "-x" for tags
+ * (strbuf_check_tag_ref); a tag "HEAD" git 2.39 takes with a warning that the name is
+ * ambiguous, and every later `git checkout HEAD` would mean something else: refused here too.
  */
 function checkShortName(kind: 'branch' | 'tag', short: string): string | null {
   if (short === 'HEAD') return `"HEAD" is not a valid ${kind} name`;
