@@ -1,7 +1,8 @@
 // Every route of /v1, taken from the route table itself (src/http/v1/routes.ts: a new row is in
 // this matrix without a word here, or it fails for want of a sample request), and git smart
 // HTTP, × every kind of caller: none, another org's master key, a read token for another repo,
-// a read token, a write token, an expired token, a revoked token, the master key. Each answer is
+// a read token, a write token, an expired token, a revoked token, a made-up credential, the
+// master key. Each answer is
 // exactly what the row's `auth` and `access` allow that caller, and no private byte (the private
 // repos' file content, description and commit id) reaches a caller that may not read them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,14 +18,14 @@ import { apiClient, commitBody, type Api } from './helpers/v1-api.js';
 const MARK = `PRIVATE-BYTES-${Math.random().toString(36).slice(2)}`;
 const DESC = `PRIVATE-DESC-${Math.random().toString(36).slice(2)}`;
 
-type Cred = 'master' | 'write' | 'read' | 'readOther' | 'rival' | 'none' | 'expired' | 'revoked';
-const CREDS: Cred[] = ['master', 'write', 'read', 'readOther', 'rival', 'none', 'expired', 'revoked'];
+type Cred = 'master' | 'write' | 'read' | 'readOther' | 'rival' | 'none' | 'expired' | 'revoked' | 'bogus';
+const CREDS: Cred[] = ['master', 'write', 'read', 'readOther', 'rival', 'none', 'expired', 'revoked', 'bogus'];
 /** who may read the private repos of acme (and so see their bytes) */
 const READERS = new Set<Cred>(['master', 'write', 'read']);
 
 let gw: Gitwell;
 let master: Api;
-const secret: Record<Cred, string | null> = { master: '', write: '', read: '', readOther: '', rival: '', none: null, expired: '', revoked: '' };
+const secret: Record<Cred, string | null> = { master: '', write: '', read: '', readOther: '', rival: '', none: null, expired: '', revoked: '', bogus: `gwt_0123456789abcdef_${'A'.repeat(43)}` };
 const sha: Record<string, string> = {};
 let victimToken = '';
 let victimKey = '';
@@ -180,7 +181,8 @@ function cases(): Case[] {
 
 /** What the row lets this caller get: the sample's status when allowed, else the refusal. */
 function expected(c: Case, cred: Cred): number {
-  if (cred === 'expired' || cred === 'revoked') return 401;
+  // a credential that is not valid is 401 on every route, the public ones too
+  if (cred === 'expired' || cred === 'revoked' || cred === 'bogus') return 401;
   const { auth, access } = c.row;
   if (auth === 'none') {
     if (c.target === null) return c.ok;
@@ -259,7 +261,7 @@ describe('git smart HTTP × every caller', () => {
   ] as const;
 
   function expectGit(cred: Cred, access: 'read' | 'write'): number {
-    if (cred === 'none' || cred === 'expired' || cred === 'revoked') return 401;
+    if (cred === 'none' || cred === 'expired' || cred === 'revoked' || cred === 'bogus') return 401;
     if (cred === 'rival') return 404;
     if (cred === 'readOther') return 403;
     if (cred === 'read') return access === 'read' ? 200 : 403;

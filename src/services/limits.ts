@@ -154,14 +154,17 @@ export class Quotas {
     await Promise.all([...this.inFlight]);
   }
 
-  /** What the org used in `month` ("YYYY-MM"), what is not written yet included. */
+  /**
+   * What the org used in `month` ("YYYY-MM"), what is not written yet included. The current
+   * month is this process's own tally (read from the store once, then kept): an add that is
+   * committed but not yet confirmed would be counted twice by reading the store beside it.
+   */
   usage(org: string, month: string): Counts {
-    const c = this.months.get(org);
-    const out = { ...this.store.getUsage(`${org}:${month}`) };
-    if (c && c.month === month) {
-      for (const [k, n] of Object.entries(c.pending)) add(out, k, n);
-      for (const [k, n] of Object.entries(c.flying)) add(out, k, n);
-    }
+    if (month !== currentMonth()) return this.store.getUsage(`${org}:${month}`);
+    const c = this.counter(org);
+    const out = { ...c.stored };
+    for (const [k, n] of Object.entries(c.flying)) add(out, k, n);
+    for (const [k, n] of Object.entries(c.pending)) add(out, k, n);
     return out;
   }
 
