@@ -18,6 +18,7 @@ import { benchIngest, formatIngest, type IngestReport } from './ingest.js';
 import { SCALE, WORK, gitEnv } from './lib/env.js';
 import { check, run } from './lib/proc.js';
 import { fixed } from './lib/stats.js';
+import { benchHotFront, formatHotFront } from './hot-front.js';
 import { benchV1Http, formatV1Http, v1HttpFailed, type V1HttpReport } from './v1-http.js';
 
 const PARTS = ['ingest', 'clone', 'http', 'myers'] as const;
@@ -38,6 +39,7 @@ if (only.has('ingest') || only.has('clone')) {
 let ingest: IngestReport | undefined;
 let clone: CloneReport | undefined;
 let v1Http: V1HttpReport | undefined;
+let hotFront: Awaited<ReturnType<typeof benchHotFront>> | undefined;
 let myers: MyersOutcome | undefined;
 if (info && only.has('ingest')) {
   ingest = await benchIngest(info);
@@ -51,6 +53,11 @@ if (only.has('http')) {
   v1Http = await benchV1Http();
   console.log(formatV1Http(v1Http) + '\n');
   if (v1HttpFailed(v1Http)) process.exitCode = 1;
+  // the same three requests without sockets, by CPU time: steadier on a shared machine
+  if (!v1Http.skipped) {
+    hotFront = await benchHotFront();
+    console.log(formatHotFront(hotFront) + '\n');
+  }
 }
 if (only.has('myers')) {
   myers = await benchMyersChild();
@@ -59,7 +66,7 @@ if (only.has('myers')) {
 
 const out = path.join(WORK, `results-s${SCALE}.json`);
 writeFileSync(out, JSON.stringify({
-  at: new Date().toISOString(), node: process.version, git: gitVersion, repo: info, ingest, clone, v1Http,
+  at: new Date().toISOString(), node: process.version, git: gitVersion, repo: info, ingest, clone, v1Http, hotFront,
   myers: myers && { rows: myers.rows, skipped: myers.skipped },
 }, null, 2) + '\n');
 console.log(`raw samples: ${path.relative(process.cwd(), out)}; ${fixed((performance.now() - t0) / 1000, 0)} s in all; ` +

@@ -24,6 +24,9 @@ export const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 const MEMO_MAX = 4096;
 
+/** The memo key of a principal's level on a repo. */
+export const scopeKey = (resource: Resource, namespace: string | null, slug: string) => `${resource}:${namespace ?? ''}/${slug}`;
+
 export class Principal {
   /** the rate-limit bucket of this credential */
   readonly bucket: string;
@@ -48,10 +51,14 @@ export class Principal {
     return this.kind === 'key';
   }
 
-  /** 0 none, 1 read, 2 write, 3 admin: what it may do to the repo ns/slug of its own org. */
-  level(namespace: string | null, slug: string, resource: Resource = 'repos'): number {
+  /**
+   * 0 none, 1 read, 2 write, 3 admin: what it may do to the repo ns/slug of its own org.
+   * `memoKey`: scopeKey(resource, ns, slug), when the caller keeps it (the hot path does: a
+   * string made once hashes once).
+   */
+  level(namespace: string | null, slug: string, resource: Resource = 'repos', memoKey = scopeKey(resource, namespace, slug)): number {
     if (this.grants === null) return LEVEL.admin;
-    const k = `${resource}:${namespace ?? ''}/${slug}`;
+    const k = memoKey;
     let l = this.memo.get(k);
     if (l === undefined) {
       l = grantedLevel(this.grants, resource, namespace, slug);

@@ -21,7 +21,7 @@ import type { RepoRecord, Store } from '../../../storage/index.js';
 import type { Clock } from '../../core/clock.js';
 import type { Config } from '../../config.js';
 import { quotas } from '../../services/limits.js';
-import { knownPrincipals, presentedSecret, type Principal } from '../../services/principal.js';
+import { knownPrincipals, presentedSecret, scopeKey, type Principal } from '../../services/principal.js';
 import type { Take } from '../../services/token-bucket.js';
 import { nextRequestId } from '../app.js';
 import { matchesHeader } from '../middleware/etag.js';
@@ -40,6 +40,8 @@ interface Entry {
   /** the repo's name and visibility: a token reads the entry only if its scopes let it read the repo */
   namespace: string | null;
   slug: string;
+  /** the memo key of a principal's level on it, made once */
+  scopeKey: string;
   public: boolean;
   /** the reply's own headers, and those of its 304, encoded once; shared by every reply */
   headers: EncodedHeaders;
@@ -91,6 +93,7 @@ export class HotCache {
       generation: mark.generation,
       namespace: repo.namespace,
       slug: repo.slug,
+      scopeKey: scopeKey('repos', repo.namespace, repo.slug),
       public: repo.visibility === 'public',
       headers: encodeHeaders(h),
       notModifiedHeaders: encodeHeaders({ etag, 'cache-control': cacheControl }),
@@ -156,7 +159,7 @@ export function hotPath(store: Store, config: Config, cache: HotCache | undefine
     const e = k === null ? undefined : cache.get(k);
     if (!e || store.repoGeneration(e.repoId) !== e.generation) return leave();
     // a token reads what its scopes name (and public repos); the general path says 403
-    if (p !== null && !e.public && p.level(e.namespace, e.slug) === 0) return leave();
+    if (p !== null && !e.public && p.level(e.namespace, e.slug, 'repos', e.scopeKey) === 0) return leave();
 
     const notModified = inm !== '' && matchesHeader(inm, e.sha);
     // without a token only a 304 is answered; the general path says 429 (nothing was taken)
