@@ -10,7 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'lmdb';
-import type { Actor, AuditAction, AuditQuery, AuditRecord, RepoRecord } from './store.js';
+import type { Actor, AuditAction, AuditQuery, AuditRecord, RefUpdate, RefUpdateResult, RepoRecord, WriteContext } from './store.js';
+import { usageAdd, type Counters } from './usage-counters.js';
 
 const NONCE = randomBytes(3).toString('hex');
 let seq = 0;
@@ -53,4 +54,33 @@ export function listAudit(db: Database<AuditRecord, string>, q: AuditQuery): Aud
     if (out.length >= q.limit) break;
   }
   return out;
+}
+
+/**
+ * What updateRefs writes beside the refs that pass: a ref.updated entry per ref (with
+ * push.received for a push, and repo.updated when the first branches move the default to
+ * `newDefault`), and the write's usage adds. `repo` undefined: deleted meanwhile, nothing to
+ * log under.
+ */
+export function refUpdateRecords(
+  repo: RepoRecord | undefined,
+  updates: RefUpdate[],
+  passing: number[],
+  results: RefUpdateResult[],
+  newDefault: string | null,
+  ctx: WriteContext,
+): { audit: Array<[string, AuditRecord]>; usage: Array<[string, Counters]> } {
+  const audit: Array<[string, AuditRecord]> = [];
+  if (repo) {
+    if (ctx.push) audit.push(auditEntry(repo.org, 'push.received', ctx.actor, repo, { refs: passing.length, bytes: ctx.push.bytes, objects: ctx.push.objects }));
+    for (const i of passing) {
+      const r = results[i];
+      audit.push(auditEntry(repo.org, 'ref.updated', ctx.actor, repo, { ref: updates[i].name, old: r.ok ? r.previous : null, new: updates[i].next }));
+    }
+    if (newDefault !== null) {
+      audit.push(auditEntry(repo.org, 'repo.updated', ctx.actor, repo, { default_branch: { from: repo.defaultBranch, to: newDefault }, reason: 'the first branches' }));
+    }
+  }
+  const usage = Object.entries(ctx.usage ?? {}).map(([key, delta]) => usageAdd(key, delta));
+  return { audit, usage };
 }

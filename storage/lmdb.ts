@@ -25,13 +25,13 @@ import { conflict, notFound } from '../src/core/errors.js';
 import { isName } from '../src/core/names.js';
 import { ChainReader } from '../src/core/pack/chain.js';
 import { Accounts } from './accounts.js';
-import { auditEntry, listAudit } from './audit-log.js';
+import { auditEntry, listAudit, refUpdateRecords } from './audit-log.js';
 import { encodeRecord, RecordSlabs, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
 import type {
   Actor, AuditQuery, AuditRecord, GarbageCollected, KeyRecord, NewObject, NewRepo, ObjectWriter, PackedObject, ObjectInfo, OrgRecord, RefEntry,
   RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject, TokenRecord, WriteContext,
 } from './store.js';
-import { compactUsage, readUsage, usageAdd, type Counters } from './usage-counters.js';
+import { compactUsage, readUsage, usageAdd } from './usage-counters.js';
 import { syncWriteError, unawaited, written } from './write-failure.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -95,7 +95,7 @@ export class LmdbStore implements Store {
   private readonly repos: Database<RepoRecord, number>;
   private readonly repoNames: Database<number, string>;
   private readonly meta: Database<number, string>;
-  private readonly usage: Database<Counters, string>;
+  private readonly usage: Database<Record<string, number>, string>;
   private readonly audit: Database<AuditRecord, string>;
   private readonly accounts: Accounts;
 
@@ -317,7 +317,9 @@ export class LmdbStore implements Store {
       const passing = updates.flatMap((_, i) => (results[i].ok ? [i] : []));
       if (passing.length === 0) return results;
       const first = this.firstBranches(repoId, updates, passing, seen);
-      const extra = this.recordsOfRefUpdate(repoId, updates, passing, results, first, ctx);
+      // a repo deleted meanwhile has no org to log under (and no one can read its refs)
+      const repo = first?.record ?? this.repos.get(repoId);
+      const extra = refUpdateRecords(repo, updates, passing, results, first && first.defaultBranch !== null ? first.defaultBranch : null, ctx);
 
       // removed once read; a crash in between leaves one tiny key behind, which no other
       // process may clean up (it cannot tell a dead writer's receipt from a live one's)
@@ -376,36 +378,6 @@ export class LmdbStore implements Store {
       }
       if (attempt === 100) throw new Error('gitwell store: ref updates lost 100 races in a row');
     }
-  }
-
-  /**
-   * What updateRefs writes beside the refs: a ref.updated entry per ref (and push.received for
-   * a push, repo.updated when the first branches move the default), and the usage adds.
-   */
-  private recordsOfRefUpdate(
-    repoId: number,
-    updates: RefUpdate[],
-    passing: number[],
-    results: RefUpdateResult[],
-    first: FirstBranches | null,
-    ctx: WriteContext,
-  ): { audit: Array<[string, AuditRecord]>; usage: Array<[string, Counters]> } {
-    const audit: Array<[string, AuditRecord]> = [];
-    const repo = first?.record ?? this.repos.get(repoId);
-    // a repo deleted meanwhile has no org to log under (and no one can read its refs)
-    if (repo) {
-      if (ctx.push) audit.push(auditEntry(repo.org, 'push.received', ctx.actor, repo, { refs: passing.length, bytes: ctx.push.bytes, objects: ctx.push.objects }));
-      for (const i of passing) {
-        const r = results[i];
-        const previous = r.ok ? r.previous : null;
-        audit.push(auditEntry(repo.org, 'ref.updated', ctx.actor, repo, { ref: updates[i].name, old: previous, new: updates[i].next }));
-      }
-      if (first && first.defaultBranch !== null) {
-        audit.push(auditEntry(repo.org, 'repo.updated', ctx.actor, repo, { default_branch: { from: first.record.defaultBranch, to: first.defaultBranch }, reason: 'the first branches' }));
-      }
-    }
-    const usage = Object.entries(ctx.usage ?? {}).map(([key, delta]) => usageAdd(key, delta));
-    return { audit, usage };
   }
 
   /**

@@ -315,3 +315,17 @@ describe('git smart HTTP × every caller', () => {
     expect(other.code).not.toBe(0);
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('comes from the same table: every row is in it, with what it needs of its caller', async () => {
+    const doc = (await (await fetch(`${gw.url}/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, { description?: string; security?: unknown[]; responses: Record<string, unknown> }>> };
+    for (const row of v1Table) {
+      const op = doc.paths[row.fullPath.replace(/[:*](\w+)/g, '{$1}')]?.[row.method.toLowerCase()];
+      expect(op, `${row.method} ${row.fullPath}`).toBeDefined();
+      if (row.auth === 'master') expect(op!.description).toMatch(/master key/);
+      if (row.auth === 'key' && row.access) expect(op!.description).toContain(`["${row.access}"]`);
+      if (row.auth === 'none') expect(op!.security).toEqual([]);
+      expect(op!.responses['403']).toBeDefined();
+    }
+  });
+});

@@ -43,7 +43,7 @@ export function v1(handler: V1Handler, policy: RoutePolicy = { auth: 'none' }): 
       if (!adm.proceed) throw rateLimited(adm.take);
       if (refused !== null) throw refused;
       if (policy.auth === 'key') requirePrincipal(ctx);
-      else if (policy.auth === 'master') requireMasterKey(ctx, 'use this route');
+      else if (policy.auth === 'master') requireMasterKey(ctx, 'manage tokens and keys or read the usage and the audit log');
       const q = p ? quotas(ctx.store, ctx.config) : null;
       q?.countCall(p!.org);
       reply = await handler(ctx);
