@@ -40,8 +40,13 @@ export async function startServer(config: Config): Promise<Server> {
   fs.writeFileSync(pidFile, String(process.pid));
   removeDeadSpools(processAlive);
   const packCache = config.packCacheBytes > 0 ? new PackCache(path.join(config.dataDir, 'cache', 'packs'), config.packCacheBytes) : undefined;
-  // what earlier runs added to the usage counters, merged into one record per counter
-  store.compactUsage();
+  // what earlier runs added to the usage counters, merged into one record per counter; on a
+  // full disk they stay as they are (reads add them up anyway) and the server starts
+  try {
+    store.compactUsage();
+  } catch (e) {
+    console.error('gitwell: usage counters not compacted:', e instanceof Error ? e.message : e);
+  }
   const hot = config.hotCacheBytes > 0 ? new HotCache(config.hotCacheBytes) : undefined;
   const clock = systemClock;
   const app = createApp(store, config, routes, packCache, hot, clock);
