@@ -21,6 +21,7 @@ import { benchIngest, formatIngest, type IngestReport } from './ingest.js';
 import { SCALE, WORK, gitEnv } from './lib/env.js';
 import { check, run } from './lib/proc.js';
 import { fixed } from './lib/stats.js';
+import { benchHotFront, formatHotFront } from './hot-front.js';
 import { benchV1Http, formatV1Http, v1HttpFailed, type V1HttpReport } from './v1-http.js';
 
 const PARTS = ['ingest', 'clone', 'http', 'myers', 'merge'] as const;
@@ -41,6 +42,7 @@ if (only.has('ingest') || only.has('clone')) {
 let ingest: IngestReport | undefined;
 let clone: CloneReport | undefined;
 let v1Http: V1HttpReport | undefined;
+let hotFront: Awaited<ReturnType<typeof benchHotFront>> | undefined;
 let myers: MyersOutcome | undefined;
 let merge: ChildOutcome | undefined;
 if (info && only.has('ingest')) {
@@ -71,6 +73,11 @@ if (only.has('http')) {
   v1Http = await benchV1Http();
   console.log(formatV1Http(v1Http) + '\n');
   if (v1HttpFailed(v1Http)) process.exitCode = 1;
+  // the same three requests without sockets, by CPU time: steadier on a shared machine
+  if (!v1Http.skipped) {
+    hotFront = await benchHotFront();
+    console.log(formatHotFront(hotFront) + '\n');
+  }
 }
 if (only.has('myers')) {
   myers = await benchMyersChild();
@@ -84,7 +91,7 @@ if (only.has('merge')) {
 
 const out = path.join(WORK, `results-s${SCALE}.json`);
 writeFileSync(out, JSON.stringify({
-  at: new Date().toISOString(), node: process.version, git: gitVersion, repo: info, ingest, clone, real, v1Http,
+  at: new Date().toISOString(), node: process.version, git: gitVersion, repo: info, ingest, clone, real, v1Http, hotFront,
   myers: myers && { rows: myers.rows, skipped: myers.skipped },
   merge: merge && { report: merge.rows, skipped: merge.skipped },
 }, null, 2) + '\n');

@@ -2,6 +2,9 @@
 /**
  * gitwell serve [--data DIR] [--host H] [--port N] [--json]
  * gitwell key create --org ORG [--name NAME] [--data DIR] [--json]
+ * gitwell key list --org ORG [--data DIR] [--json]
+ * gitwell key revoke KEY_ID [--data DIR] [--json]     (a running server refuses it from its next request)
+ * gitwell key rotate KEY_ID [--data DIR] [--json]     (a new key for the same org and name; the old one revoked)
  * gitwell repo create ORG/[NAMESPACE/]SLUG [--public] [--default-branch B] [--description D] [--deny-non-fast-forwards] [--data DIR] [--json]
  * gitwell repo set ORG/[NAMESPACE/]SLUG --deny-non-fast-forwards true|false [--data DIR] [--json]
  * gitwell gc [--prune-unreachable] [--data DIR] [--json]   (with no server running on the data dir)
@@ -13,7 +16,8 @@ import { GitwellError } from './core/errors.js';
 import { runningServer, startServer } from './server.js';
 import { collectGarbage } from './services/gc.js';
 import { openStore } from '../storage/index.js';
-import { createKey } from './services/auth.js';
+import { createKey, revokeKey, rotateKey } from './services/credentials.js';
+import type { Actor, KeyRecord } from '../storage/index.js';
 import { createRepo, repoJson } from './services/repos.js';
 import { importRepository } from './services/import.js';
 import { Progress } from './cli-progress.js';
@@ -48,6 +52,9 @@ function parseArgs(argv: string[]): { positional: string[]; flags: Record<string
 const USAGE = `usage:
   gitwell serve [--data DIR] [--host H] [--port N] [--json]
   gitwell key create --org ORG [--name NAME] [--data DIR] [--json]
+  gitwell key list --org ORG [--data DIR] [--json]
+  gitwell key revoke KEY_ID [--data DIR] [--json]
+  gitwell key rotate KEY_ID [--data DIR] [--json]
   gitwell repo create ORG/[NAMESPACE/]SLUG [--public] [--default-branch main] [--description TEXT] [--deny-non-fast-forwards] [--data DIR] [--json]
   gitwell repo set ORG/[NAMESPACE/]SLUG --deny-non-fast-forwards true|false [--data DIR] [--json]
   gitwell gc [--prune-unreachable] [--data DIR] [--json]
@@ -92,8 +99,7 @@ async function main(argv: string[]): Promise<void> {
     if (json) console.log(JSON.stringify({ url: server.url, port: server.port }));
     else console.log(`gitwell listening on ${server.url} (data: ${config.dataDir})`);
     const stop = () => {
-      server.close();
-      process.exit(0);
+      void server.close().finally(() => process.exit(0));
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
@@ -101,17 +107,8 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const baseUrl = `http://${config.host}:${config.port}`;
-  if (cmd === 'key' && sub === 'create') {
-    const org = str(flags.org);
-    if (!org) throw new Error('key create needs --org ORG');
-    const store = openStore(config.dataDir);
-    try {
-      const { record, key } = createKey(store, org, str(flags.name) ?? 'default');
-      if (json) console.log(JSON.stringify({ id: record.id, org: record.org, name: record.name, key }));
-      else console.log(`created key ${record.id} for org ${org}; it is shown only once:\n${key}`);
-    } finally {
-      store.close();
-    }
+  if (cmd === 'key') {
+    keyCommand(config.dataDir, sub, positional[2], flags, json);
     return;
   }
 
@@ -128,7 +125,7 @@ async function main(argv: string[]): Promise<void> {
         defaultBranch: str(flags['default-branch']),
         description: str(flags.description),
         denyNonFastForwards: onOff('deny-non-fast-forwards', flags['deny-non-fast-forwards']),
-      });
+      }, CLI_ACTOR);
       const out = repoJson(store, repo, baseUrl);
       if (json) console.log(JSON.stringify(out));
       else console.log(`created ${repo.visibility} repo ${full}: ${out.git_url}`);
@@ -147,7 +144,7 @@ async function main(argv: string[]): Promise<void> {
     try {
       const found = store.findRepo(org, namespace, slug);
       if (!found) throw new Error(`no repository ${full}`);
-      const repo = store.updateRepo(found.id, { denyNonFastForwards: deny });
+      const repo = store.updateRepo(found.id, { denyNonFastForwards: deny }, CLI_ACTOR);
       const out = repoJson(store, repo, baseUrl);
       if (json) console.log(JSON.stringify(out));
       else console.log(`${full}: deny-non-fast-forwards ${deny}`);
@@ -179,7 +176,7 @@ async function main(argv: string[]): Promise<void> {
     const store = openStore(config.dataDir);
     const progress = new Progress();
     try {
-      const r = await importRepository(store, config, source, { org, namespace, slug, visibility: flags.public === true ? 'public' : undefined }, json ? undefined : progress.onImport);
+      const r = await importRepository(store, config, source, { org, namespace, slug, visibility: flags.public === true ? 'public' : undefined }, json ? undefined : progress.onImport, CLI_ACTOR);
       progress.end();
       if (json) console.log(JSON.stringify(r));
       else {
@@ -193,6 +190,41 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   throw new Error(`unknown command "${positional.join(' ')}"\n${USAGE}`);
+}
+
+/** What the CLI does is audited as done through its own door, with no credential. */
+const CLI_ACTOR: Actor = { credentialId: null, kind: null, door: 'cli' };
+
+const keyJson = (k: KeyRecord) => ({ id: k.id, org: k.org, name: k.name, created_at: k.createdAt, revoked_at: k.revokedAt ?? null });
+
+/** key create | list | revoke | rotate: on the data dir, whether or not a server runs on it (see credentials.ts). */
+function keyCommand(dataDir: string, sub: string | undefined, id: string | undefined, flags: Record<string, string | true>, json: boolean): void {
+  if (sub !== 'create' && sub !== 'list' && sub !== 'revoke' && sub !== 'rotate') throw new Error(`unknown command "key ${sub ?? ''}"\n${USAGE}`);
+  if ((sub === 'revoke' || sub === 'rotate') && !id) throw new Error(`key ${sub} needs the KEY_ID (gitwell key list --org ORG shows them)`);
+  const org = str(flags.org);
+  if ((sub === 'create' || sub === 'list') && !org) throw new Error(`key ${sub} needs --org ORG`);
+  const store = openStore(dataDir);
+  try {
+    if (sub === 'create') {
+      const { record, key } = createKey(store, org!, str(flags.name) ?? 'default', CLI_ACTOR);
+      if (json) console.log(JSON.stringify({ id: record.id, org: record.org, name: record.name, key }));
+      else console.log(`created key ${record.id} for org ${org}; it is shown only once:\n${key}`);
+    } else if (sub === 'list') {
+      const keys = store.listKeys(org!).map(keyJson);
+      if (json) console.log(JSON.stringify({ keys }));
+      else for (const k of keys) console.log(`${k.id}  ${k.name}  created ${k.created_at}${k.revoked_at ? `  revoked ${k.revoked_at}` : ''}`);
+    } else if (sub === 'revoke') {
+      const k = revokeKey(store, null, id!, CLI_ACTOR);
+      if (json) console.log(JSON.stringify(keyJson(k)));
+      else console.log(`revoked key ${k.id} of org ${k.org}`);
+    } else {
+      const { old, record, key } = rotateKey(store, id!, CLI_ACTOR);
+      if (json) console.log(JSON.stringify({ id: record.id, org: record.org, name: record.name, key, revoked: old.id }));
+      else console.log(`revoked key ${old.id}; its replacement ${record.id} for org ${record.org} is shown only once:\n${key}`);
+    }
+  } finally {
+    store.close();
+  }
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

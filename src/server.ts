@@ -10,6 +10,7 @@ import { routes } from './http/routes.js';
 import { listen } from './http/uws.js';
 import { HotCache, hotPath } from './http/v1/hot.js';
 import { quotas } from './services/limits.js';
+import { systemClock } from './core/clock.js';
 
 /** In the data dir while a server runs on it: its pid. */
 export const SERVER_PID_FILE = 'server.pid';
@@ -28,7 +29,8 @@ export interface Server {
   port: number;
   url: string;
   store: Store;
-  close(): void;
+  /** Stops listening, writes the usage counted in memory, closes the store. */
+  close(): Promise<void>;
 }
 
 export async function startServer(config: Config): Promise<Server> {
@@ -38,17 +40,26 @@ export async function startServer(config: Config): Promise<Server> {
   fs.writeFileSync(pidFile, String(process.pid));
   removeDeadSpools(processAlive);
   const packCache = config.packCacheBytes > 0 ? new PackCache(path.join(config.dataDir, 'cache', 'packs'), config.packCacheBytes) : undefined;
+  // what earlier runs added to the usage counters, merged into one record per counter; on a
+  // full disk they stay as they are (reads add them up anyway) and the server starts
+  try {
+    store.compactUsage();
+  } catch (e) {
+    console.error('gitwell: usage counters not compacted:', e instanceof Error ? e.message : e);
+  }
   const hot = config.hotCacheBytes > 0 ? new HotCache(config.hotCacheBytes) : undefined;
-  const app = createApp(store, config, routes, packCache, hot);
-  const listening = await listen(config.host, config.port, app, hot && hotPath(store, config, hot));
+  const clock = systemClock;
+  const app = createApp(store, config, routes, packCache, hot, clock);
+  // the synchronous front: the hot reads when their cache is on, and the 429s always
+  const listening = await listen(config.host, config.port, app, hotPath(store, config, hot, clock));
   return {
     port: listening.port,
     url: `http://${config.host}:${listening.port}`,
     store,
-    close() {
+    async close() {
       listening.close();
-      // counts kept in memory (API calls, bytes written) go to the store before it closes
-      quotas(store, config).flush();
+      // counts kept in memory (API calls, git transfer) go to the store before it closes
+      await quotas(store, config).close();
       store.close();
       fs.rmSync(pidFile, { force: true });
     },

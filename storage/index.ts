@@ -8,3 +8,4 @@ export { freeBytes } from './write-failure.js';
 export function openStore(dir: string): Store {
   return new LmdbStore(dir);
 }
+export { AUDIT_ACTIONS } from './store.js';

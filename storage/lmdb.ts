@@ -10,7 +10,10 @@
  *                 and "stamp:<repo id>" -> "", whose version moves whenever the repo record is
  *                 written or the repo's first branches are created (see firstBranches)
  *   repos         repo id -> RepoRecord;  repo_names "org/ns/slug" -> repo id
- *   orgs, keys, meta, usage   msgpack records (meta: the repo id sequence, the store format)
+ *   orgs, keys, tokens, generations   credentials (storage/accounts.ts)
+ *   audit         the audit log (storage/audit-log.ts), written in each change's own transaction
+ *   usage         counters (storage/usage-counters.ts)
+ *   meta          the repo id sequence, the store format
  * Every multi-key change is one write transaction; LMDB makes it durable before it returns.
  * A write the disk has no room for fails as INSUFFICIENT_STORAGE and changes nothing; no write
  * promise is ever left to reject unhandled (storage/write-failure.ts).
@@ -19,9 +22,16 @@ import fs from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { firstBranchesDefault } from '../src/core/default-branch.js';
 import { conflict, notFound } from '../src/core/errors.js';
+import { isName } from '../src/core/names.js';
 import { ChainReader } from '../src/core/pack/chain.js';
+import { Accounts } from './accounts.js';
+import { auditEntry, listAudit, refUpdateRecords } from './audit-log.js';
 import { encodeRecord, RecordSlabs, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
-import type { GarbageCollected, KeyRecord, NewObject, NewRepo, ObjectWriter, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject } from './store.js';
+import type {
+  Actor, AuditQuery, AuditRecord, GarbageCollected, KeyRecord, NewObject, NewRepo, ObjectWriter, PackedObject, ObjectInfo, OrgRecord, RefEntry,
+  RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject, TokenRecord, WriteContext,
+} from './store.js';
+import { compactUsage, readUsage, usageAdd } from './usage-counters.js';
 import { syncWriteError, unawaited, written } from './write-failure.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -84,23 +94,32 @@ export class LmdbStore implements Store {
   private readonly refs: Database<string, string>;
   private readonly repos: Database<RepoRecord, number>;
   private readonly repoNames: Database<number, string>;
-  private readonly orgs: Database<OrgRecord, string>;
-  private readonly keys: Database<KeyRecord, string>;
   private readonly meta: Database<number, string>;
   private readonly usage: Database<Record<string, number>, string>;
+  private readonly audit: Database<AuditRecord, string>;
+  private readonly accounts: Accounts;
 
   constructor(private readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
-    this.env = open({ path: dir, maxDbs: 16, compression: false, mapSize: MAP_BYTES });
+    this.env = open({ path: dir, maxDbs: 24, compression: false, mapSize: MAP_BYTES });
     this.objects = this.env.openDB({ name: 'objects', encoding: 'binary', keyEncoding: 'binary' });
     this.members = this.env.openDB({ name: 'repo_objects', encoding: 'binary', keyEncoding: 'binary' });
     this.refs = this.env.openDB({ name: 'refs', encoding: 'string', useVersions: true });
     this.repos = this.env.openDB({ name: 'repos', encoding: 'msgpack' });
     this.repoNames = this.env.openDB({ name: 'repo_names', encoding: 'msgpack' });
-    this.orgs = this.env.openDB({ name: 'orgs', encoding: 'msgpack' });
-    this.keys = this.env.openDB({ name: 'keys', encoding: 'msgpack' });
     this.meta = this.env.openDB({ name: 'meta', encoding: 'msgpack' });
     this.usage = this.env.openDB({ name: 'usage', encoding: 'msgpack' });
+    this.audit = this.env.openDB({ name: 'audit', encoding: 'msgpack' });
+    this.accounts = new Accounts(
+      {
+        orgs: this.env.openDB({ name: 'orgs', encoding: 'msgpack' }),
+        keys: this.env.openDB({ name: 'keys', encoding: 'msgpack' }),
+        tokens: this.env.openDB({ name: 'tokens', encoding: 'msgpack' }),
+        generations: this.env.openDB({ name: 'generations', encoding: 'binary' }),
+        audit: this.audit,
+      },
+      (fn) => this.writeSync(fn),
+    );
     this.checkFormat(dir);
     let top = 0;
     for (const { version } of this.refs.getRange({ versions: true })) if (version !== undefined && version > top) top = version;
@@ -281,7 +300,7 @@ export class LmdbStore implements Store {
    * again from the start. The caller hears the result once the transaction is flushed to
    * disk; the main thread never waits for the disk.
    */
-  async updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects: Iterable<NewObject> = []): Promise<RefUpdateResult[]> {
+  async updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects: Iterable<NewObject> = [], ctx: WriteContext = {}): Promise<RefUpdateResult[]> {
     const memberKeys = [...members].map((m) => memberKey(repoId, m));
     const records = [...objects].map((o) => [oidKey(o.oid), encodeRecord(o)] as const);
     for (let attempt = 0; ; attempt++) {
@@ -298,6 +317,9 @@ export class LmdbStore implements Store {
       const passing = updates.flatMap((_, i) => (results[i].ok ? [i] : []));
       if (passing.length === 0) return results;
       const first = this.firstBranches(repoId, updates, passing, seen);
+      // a repo deleted meanwhile has no org to log under (and no one can read its refs)
+      const repo = first?.record ?? this.repos.get(repoId);
+      const extra = refUpdateRecords(repo, updates, passing, results, first && first.defaultBranch !== null ? first.defaultBranch : null, ctx);
 
       // removed once read; a crash in between leaves one tiny key behind, which no other
       // process may clean up (it cannot tell a dead writer's receipt from a live one's)
@@ -322,6 +344,9 @@ export class LmdbStore implements Store {
             this.repos.put(repoId, { ...first.record, defaultBranch: first.defaultBranch, updatedAt: new Date().toISOString() });
           }
         }
+        // the audit entries and usage adds: new keys, so they need no read and no condition
+        for (const [k, v] of extra.audit) this.audit.put(k, v);
+        for (const [k, v] of extra.usage) this.usage.put(k, v);
       };
       // each passing ref as read, and with the first branches the stamp: of two racing first
       // pushes one lands, the other is read again (then not first) and leaves the default alone
@@ -398,7 +423,7 @@ export class LmdbStore implements Store {
     }
   }
 
-  createRepo(r: NewRepo): RepoRecord {
+  createRepo(r: NewRepo, actor?: Actor): RepoRecord {
     return this.writeSync(() => {
       const nk = nameKey(r.org, r.namespace, r.slug);
       if (this.repoNames.get(nk) !== undefined) throw conflict('repository already exists', { repo: nk });
@@ -420,6 +445,7 @@ export class LmdbStore implements Store {
       this.repos.putSync(id, rec);
       this.repoNames.putSync(nk, id);
       this.restamp(id);
+      this.putAudit(auditEntry(rec.org, 'repo.created', actor, rec, { visibility: rec.visibility, default_branch: rec.defaultBranch }));
       return rec;
     });
   }
@@ -435,6 +461,8 @@ export class LmdbStore implements Store {
 
   listRepos(org: string): RepoRecord[] {
     const out: RepoRecord[] = [];
+    // the scan is a key prefix: a name with "/" in it would reach into other orgs' keys
+    if (!isName(org)) return out;
     for (const { value } of this.repoNames.getRange({ start: `${org}/`, end: `${org}0` })) {
       const rec = this.repos.get(value);
       if (rec) out.push(rec);
@@ -442,23 +470,27 @@ export class LmdbStore implements Store {
     return out;
   }
 
-  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>): RepoRecord {
+  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>, actor?: Actor): RepoRecord {
     const updated = this.writeSync(() => {
       const rec = this.repos.get(id);
       if (!rec) throw notFound('repository');
       const next = { ...rec, ...patch, updatedAt: new Date().toISOString() };
       this.repos.putSync(id, next);
       this.restamp(id);
+      const changes: Record<string, unknown> = {};
+      for (const k of Object.keys(patch) as Array<keyof typeof patch>) if (rec[k] !== next[k]) changes[k] = { from: rec[k], to: next[k] };
+      this.putAudit(auditEntry(rec.org, 'repo.updated', actor, rec, changes));
       return next;
     });
     this.bump(id);
     return updated;
   }
 
-  deleteRepo(id: number): void {
+  deleteRepo(id: number, actor?: Actor): void {
     this.writeSync(() => {
       const rec = this.repos.get(id);
       if (!rec) return;
+      this.putAudit(auditEntry(rec.org, 'repo.deleted', actor, rec, { refs: this.listRefs(id).length }));
       for (const { key } of this.refs.getRange({ start: `${id}:`, end: `${id};` })) this.refs.removeSync(key);
       for (const key of this.members.getKeys(memberRange(id))) this.members.removeSync(key);
       this.repoNames.removeSync(nameKey(rec.org, rec.namespace, rec.slug));
@@ -524,39 +556,68 @@ export class LmdbStore implements Store {
   // ---- usage counters
 
   getUsage(key: string): Record<string, number> {
-    return this.usage.get(key) ?? {};
+    return readUsage(this.usage, key);
   }
 
-  addUsage(key: string, delta: Record<string, number>): void {
-    this.writeSync(() => {
-      const cur = { ...(this.usage.get(key) ?? {}) };
-      for (const [k, v] of Object.entries(delta)) cur[k] = (cur[k] ?? 0) + v;
-      this.usage.putSync(key, cur);
-    });
+  addUsage(key: string, delta: Record<string, number>): Promise<void> {
+    const [k, v] = usageAdd(key, delta);
+    const p = written(this.usage.put(k, v), this.dir).then(ignore);
+    this.hearBatch();
+    return p;
   }
 
-  // ---- orgs and keys
+  compactUsage(): void {
+    this.writeSync(() => compactUsage(this.usage));
+  }
+
+  // ---- audit log
+
+  /** Inside a sync write transaction. */
+  private putAudit([key, value]: [string, AuditRecord]): void {
+    this.audit.putSync(key, value);
+  }
+
+  listAudit(query: AuditQuery): AuditRecord[] {
+    return listAudit(this.audit, query);
+  }
+
+  // ---- orgs and credentials (storage/accounts.ts)
 
   ensureOrg(name: string): OrgRecord {
-    return this.writeSync(() => {
-      const existing = this.orgs.get(name);
-      if (existing) return existing;
-      const rec = { name, createdAt: new Date().toISOString() };
-      this.orgs.putSync(name, rec);
-      return rec;
-    });
+    return this.accounts.ensureOrg(name);
   }
-
   getOrg(name: string): OrgRecord | undefined {
-    return this.orgs.get(name);
+    return this.accounts.getOrg(name);
   }
-
-  putKey(key: KeyRecord): void {
-    this.writeSync(() => this.keys.putSync(key.id, key));
+  putKey(key: KeyRecord, actor?: Actor): void {
+    this.accounts.putKey(key, actor);
   }
-
   getKey(id: string): KeyRecord | undefined {
-    return this.keys.get(id);
+    return this.accounts.getKey(id);
+  }
+  listKeys(org: string): KeyRecord[] {
+    return this.accounts.listKeys(org);
+  }
+  putToken(token: TokenRecord, actor?: Actor): void {
+    this.accounts.putToken(token, actor);
+  }
+  getToken(id: string): TokenRecord | undefined {
+    return this.accounts.getToken(id);
+  }
+  listTokens(org: string): TokenRecord[] {
+    return this.accounts.listTokens(org);
+  }
+  revokeKey(id: string, actor?: Actor): KeyRecord | undefined {
+    return this.accounts.revokeKey(id, actor);
+  }
+  revokeToken(id: string, actor?: Actor): TokenRecord | undefined {
+    return this.accounts.revokeToken(id, actor);
+  }
+  rotateKey(id: string, next: KeyRecord, actor?: Actor): KeyRecord | undefined {
+    return this.accounts.rotateKey(id, next, actor);
+  }
+  credentialGeneration(): number {
+    return this.accounts.generation();
   }
 
   close(): void {

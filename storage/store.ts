@@ -31,6 +31,7 @@ export interface NewRepo {
   denyNonFastForwards?: boolean;
 }
 
+/** A master key: everything in its org, until revoked. */
 export interface KeyRecord {
   id: string;
   org: string;
@@ -38,6 +39,83 @@ export interface KeyRecord {
   /** sha256 of the secret part, hex */
   hash: string;
   createdAt: string;
+  /** set once revoked; the record stays, for the audit log and the key list */
+  revokedAt?: string | null;
+}
+
+/** A token: what its scopes allow in its org, until it expires or is revoked. */
+export interface TokenRecord {
+  id: string;
+  org: string;
+  name: string;
+  /** normalized scopes (core/scopes.ts): "repos:<pattern>" -> levels */
+  scopes: Record<string, Array<'read' | 'write' | 'admin'>>;
+  /** sha256 of the secret part, hex */
+  hash: string;
+  createdAt: string;
+  expiresAt: string;
+  /** the key that made it */
+  createdBy: string | null;
+  revokedAt?: string | null;
+}
+
+/** Through which door a change came. */
+export type Door = 'git' | 'v1' | 'api' | 'cli' | 'internal';
+
+/** Who made a change: a credential (none for changes the server makes itself) and a door. */
+export interface Actor {
+  credentialId: string | null;
+  kind: 'key' | 'token' | null;
+  door: Door;
+}
+
+export type AuditAction =
+  | 'repo.created'
+  | 'repo.updated'
+  | 'repo.deleted'
+  | 'ref.updated'
+  | 'push.received'
+  | 'token.created'
+  | 'token.revoked'
+  | 'key.created'
+  | 'key.revoked'
+  | 'key.rotated';
+
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  'repo.created', 'repo.updated', 'repo.deleted', 'ref.updated', 'push.received',
+  'token.created', 'token.revoked', 'key.created', 'key.revoked', 'key.rotated',
+];
+
+export interface AuditRecord {
+  /** orders the org's log (time first); the cursor of a page */
+  id: string;
+  at: string;
+  org: string;
+  action: AuditAction;
+  actor: Actor;
+  repo: { id: number; path: string } | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  org: string;
+  limit: number;
+  /** newest first: entries older than this id (a previous page's last) */
+  before?: string;
+  action?: AuditAction;
+  /** Unix ms, inclusive */
+  since?: number;
+  /** Unix ms, exclusive */
+  until?: number;
+}
+
+/** What a write records beside its change, in the same transaction (so neither is ever without the other). */
+export interface WriteContext {
+  actor?: Actor;
+  /** a push: a push.received entry beside its ref.updated ones */
+  push?: { bytes: number; objects: number };
+  /** counters added with the change: usage key -> counter -> amount */
+  usage?: Record<string, Record<string, number>>;
 }
 
 export interface OrgRecord {
@@ -147,7 +225,7 @@ export interface Store {
    * is not among them, the default becomes one of them (core/default-branch.ts), in the same
    * transaction: racing writers cannot leave HEAD naming a branch that does not exist.
    */
-  updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects?: Iterable<NewObject>): Promise<RefUpdateResult[]>;
+  updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects?: Iterable<NewObject>, write?: WriteContext): Promise<RefUpdateResult[]>;
 
   // repos
   /**
@@ -156,25 +234,49 @@ export interface Store {
    * still holds. Changes made by another process sharing the data dir do not move it.
    */
   repoGeneration(id: number): number;
-  createRepo(repo: NewRepo): RepoRecord;
+  /** Creates the repo; the audit entry (repo.created) lands with it. */
+  createRepo(repo: NewRepo, actor?: Actor): RepoRecord;
   getRepo(id: number): RepoRecord | undefined;
   findRepo(org: string, namespace: string | null, slug: string): RepoRecord | undefined;
   listRepos(org: string): RepoRecord[];
   /** Every repo of every org. */
   allRepos(): RepoRecord[];
-  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>): RepoRecord;
-  deleteRepo(id: number): void;
+  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards'>>, actor?: Actor): RepoRecord;
+  deleteRepo(id: number, actor?: Actor): void;
 
   // usage counters (quotas): named numbers under a key ("<org>", "<org>:<YYYY-MM>")
   getUsage(key: string): Record<string, number>;
-  /** Adds `delta` to the counters of `key` in one write transaction. */
-  addUsage(key: string, delta: Record<string, number>): void;
+  /**
+   * Adds `delta` to the counters of `key`: queued for the writer thread (the caller does not
+   * wait for the disk); resolves once durable. Concurrent adds, from any process, all count.
+   */
+  addUsage(key: string, delta: Record<string, number>): Promise<void>;
+  /** Merges the adds made so far into one record per key (a short synchronous transaction). */
+  compactUsage(): void;
 
-  // orgs and keys
+  // orgs and credentials; every change is audited in its own transaction
   ensureOrg(name: string): OrgRecord;
   getOrg(name: string): OrgRecord | undefined;
-  putKey(key: KeyRecord): void;
+  putKey(key: KeyRecord, actor?: Actor): void;
   getKey(id: string): KeyRecord | undefined;
+  listKeys(org: string): KeyRecord[];
+  putToken(token: TokenRecord, actor?: Actor): void;
+  getToken(id: string): TokenRecord | undefined;
+  listTokens(org: string): TokenRecord[];
+  /** Marks the key revoked (once) and moves the credential generation; undefined when there is no such key. */
+  revokeKey(id: string, actor?: Actor): KeyRecord | undefined;
+  revokeToken(id: string, actor?: Actor): TokenRecord | undefined;
+  /** Stores `next` and revokes key `id` in one transaction; the old record (revoked), or undefined when there is none. */
+  rotateKey(id: string, next: KeyRecord, actor?: Actor): KeyRecord | undefined;
+  /**
+   * A number that moves with every revocation, by any process sharing the data dir: a
+   * credential verified while it stayed the same is still good. Read on every request (an
+   * LMDB read: a lookup in the memory map, no system call).
+   */
+  credentialGeneration(): number;
+
+  // the audit log
+  listAudit(query: AuditQuery): AuditRecord[];
 
   // garbage collection: only while nothing else writes to the store (see services/gc.ts)
   /** Drops the repo's membership of every object `keep` says no to; returns how many went. */

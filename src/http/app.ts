@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { GitwellError } from '../core/errors.js';
 import type { Store } from '../../storage/index.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { Config } from '../config.js';
 import type { PackCache } from '../services/pack-cache.js';
 import type { HotCache } from './v1/hot.js';
@@ -27,7 +28,7 @@ export function nextRequestId(given: string | undefined): string {
   return (given && given.slice(0, 64).replace(/[^\w.-]/g, '')) || `${ID_PREFIX}${(idCounter++).toString(36)}`;
 }
 
-export function createApp(store: Store, config: Config, routes: Route[], packCache?: PackCache, hot?: HotCache): AppHandler {
+export function createApp(store: Store, config: Config, routes: Route[], packCache?: PackCache, hot?: HotCache, clock: Clock = systemClock): AppHandler {
   const router = new Router(routes);
   return async (req) => {
     const requestId = nextRequestId(req.headers['x-request-id']);
@@ -41,7 +42,7 @@ export function createApp(store: Store, config: Config, routes: Route[], packCac
       if (m.allowed.length) reply.status = 405;
     } else {
       try {
-        reply = await m.route.handler({ store, config, req, requestId, params: m.params, packCache, hot });
+        reply = await m.route.handler({ store, config, clock, req, requestId, params: m.params, packCache, hot });
       } catch (e) {
         reply = errorReply(e, m.route.dialect, requestId);
       }

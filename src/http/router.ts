@@ -2,8 +2,10 @@
  * A small path router: templates like "/v1/repos/:slug/tree/:ref/*path" compile to regular
  * expressions; ":name" matches one segment, "*name" the rest of the path (maybe empty).
  */
-import type { Store } from '../../storage/index.js';
+import type { RepoRecord, Store } from '../../storage/index.js';
+import type { Clock } from '../core/clock.js';
 import type { Config } from '../config.js';
+import type { Access, Principal } from '../services/principal.js';
 import type { PackCache } from '../services/pack-cache.js';
 import type { HttpReply, HttpRequest } from './uws.js';
 import type { HotCache, HotMark } from './v1/hot.js';
@@ -13,6 +15,8 @@ export type Dialect = 'git' | 'v1' | 'api' | 'plain';
 export interface Context {
   store: Store;
   config: Config;
+  /** expiry and refill ask this, never Date.now(): tests move it */
+  clock: Clock;
   req: HttpRequest;
   requestId: string;
   params: Record<string, string>;
@@ -22,6 +26,12 @@ export interface Context {
   hot?: HotCache;
   /** set by a handler whose 200 reply the hot path may replay while the repo stays the same */
   cacheable?: HotMark;
+  /** who is calling, once asked (http/v1/access.ts): a principal, null (anonymous) or why the credential is refused */
+  caller?: { principal: Principal | null } | { refused: unknown };
+  /** the access the route table says the route needs on its repo */
+  access?: Access;
+  /** the repo the route resolved, once it has */
+  repo?: RepoRecord;
 }
 
 export interface Route {

@@ -14,13 +14,13 @@
  * lines, at most MAX_WARNING_LINES of them.
  */
 import { GitwellError } from '../core/errors.js';
-import { checkPushRefName } from '../core/refname.js';
+import { refUpdateRefusal } from '../core/refname.js';
 import { oidFromHex, ZERO_OID } from '../core/oid.js';
 import type { FsckLevels } from '../core/object/fsck-ids.js';
 import type { ObjectFinding } from '../core/object/fsck.js';
 import { CommitGraph, type CommitInfo } from '../core/commit-graph.js';
 import { commitCache } from '../services/commit-cache.js';
-import type { RefUpdate, RefUpdateResult, RepoRecord, Store } from '../../storage/index.js';
+import type { RefUpdate, RefUpdateResult, RepoRecord, Store, WriteContext } from '../../storage/index.js';
 import { ingestPack } from '../services/ingest.js';
 import { connectNewHistory, finderWith, NewObjects } from '../services/connectivity.js';
 import type { FileSource } from '../services/spool.js';
@@ -143,6 +143,8 @@ export interface ReceiveOptions {
   packCache?: PackCache;
   /** fsck levels (the server's configuration) */
   fsck?: FsckLevels;
+  /** who pushes, and what to count with the ref updates (their audit entries are written with them) */
+  write?: WriteContext;
 }
 
 export async function receivePack(store: Store, repo: RepoRecord, body: FileSource, opts: ReceiveOptions = {}): Promise<Buffer> {
@@ -160,15 +162,15 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   const messages: string[] = [];
 
   for (const c of commands) {
-    const why = checkPushRefName(c.ref);
-    if (why) c.error = `funny refname: ${why}`;
-    else if (c.next === ZERO_OID && c.ref === `refs/heads/${repo.defaultBranch}`) c.error = 'refusing to delete the default branch';
+    const refusal = refUpdateRefusal(repo.defaultBranch, c.ref, c.next === ZERO_OID);
+    if (refusal) c.error = refusal.kind === 'name' ? `funny refname: ${refusal.reason}` : refusal.reason;
     else if (commands.filter((d) => d.ref === c.ref).length > 1) c.error = 'ref listed more than once';
   }
 
   // the pack: decode and validate every object before any ref may move
   const fresh = new NewObjects();
   let packedCount = 0;
+  let packObjects = 0;
   if (pack.size === 0 && commands.some((c) => c.next !== ZERO_OID)) {
     // git sends a pack (maybe of no objects) with every push that is not only deletions
     for (const c of commands) c.error ??= 'unpacker error';
@@ -178,6 +180,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
     try {
       const r = await ingestPack(store, repo.id, pack, { fsck: opts.fsck });
       fresh.add(r.index, r.types, r.objectSizes);
+      packObjects = r.objects;
       packedCount = r.thin === 0 ? r.objects : 0;
       messages.push(...warningLines(r.warnings, r.warningCount));
       progress.push(`Resolved ${r.objects} objects (${r.deltas} deltas${r.thin ? `, ${r.thin} thin bases` : ''}).\n`);
@@ -238,7 +241,8 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   if (updates.length > 0) {
     let results: RefUpdateResult[];
     try {
-      results = await store.updateRefs(repo.id, updates, reached, atomic);
+      const write: WriteContext = { ...opts.write, push: { bytes: pack.size, objects: packObjects } };
+      results = await store.updateRefs(repo.id, updates, reached, atomic, undefined, write);
     } catch (e) {
       // nothing moved (a full disk fails the whole transaction): each ref says why
       const why = reasonOf(e, 'updating refs');

@@ -18,8 +18,8 @@ import type { ObjectFinder } from '../core/object/finder.js';
 import { mergeTrees, newObjectsFor, type NewObject } from '../core/merge/ort.js';
 import { hashObject, oidToHex, TYPE_CODE } from '../core/oid.js';
 import { oldestFirst, revList } from '../core/rev-list.js';
-import type { RepoRecord, Store } from '../../storage/index.js';
-import { ident, writeCommit, type CommitLimits, type PersonInput } from './commits.js';
+import type { RepoRecord, Store, WriteContext } from '../../storage/index.js';
+import { ident, writeCommit, type PersonInput, type StorageLimits } from './commits.js';
 import { conflictList, DEFAULT_IDENTITY, expectedHead } from './merge.js';
 import { findRef, repoFinder, resolveCommit } from './objects.js';
 import { branchRef, casRef } from './refs.js';
@@ -61,7 +61,8 @@ function overlay(finder: ObjectFinder, made: Map<string, NewObject>): ObjectFind
   };
 }
 
-export async function cherryPick(store: Store, repo: RepoRecord, req: CherryPickRequest, limits: Pick<CommitLimits, 'beforeWrite' | 'notWritten'>): Promise<CherryPickOutcome> {
+/** `by`: who picks (audited with the ref update, in its transaction). */
+export async function cherryPick(store: Store, repo: RepoRecord, req: CherryPickRequest, limits: StorageLimits, by: WriteContext = {}): Promise<CherryPickOutcome> {
   const ontoRef = findRef(store, repo, req.onto);
   const branch = req.branch ?? (ontoRef?.name.startsWith('refs/heads/') ? ontoRef.name.slice(11) : undefined);
   if (branch === undefined) throw invalid('branch is required when onto is not a branch', { field: 'branch' });
@@ -122,6 +123,6 @@ export async function cherryPick(store: Store, repo: RepoRecord, req: CherryPick
     if (current !== onto) await casRef(store, repo, branchRef(branch), current, onto);
     return out;
   }
-  out.sha = await writeCommit(store, repo, branch, current, lastCommit, [...made.values()], limits);
+  out.sha = await writeCommit(store, repo, branch, current, lastCommit, [...made.values()], limits, by);
   return out;
 }

@@ -20,7 +20,7 @@ import { DEFAULT_FSCK_LEVELS, type FsckLevels, type FsckMsgId } from '../core/ob
 import { MODE_EXEC, MODE_FILE, MODE_LINK } from '../core/object/tree.js';
 import { hashObject, oidToHex, TYPE_CODE } from '../core/oid.js';
 import type { Ident } from '../core/object/ident.js';
-import type { RefUpdateResult, RepoRecord, Store } from '../../storage/index.js';
+import type { RefUpdateResult, RepoRecord, Store, WriteContext } from '../../storage/index.js';
 import { commitTree, isSha, resolveCommit } from './objects.js';
 import { branchRef } from './refs.js';
 import { applyEdits, EditError, type TextEdit } from './text-edit.js';
@@ -60,9 +60,16 @@ export interface CommitLimits {
   beforeWrite?(newBytes: number): void;
   /** called with the same bytes when they were not written after all (the branch moved) */
   notWritten?(newBytes: number): void;
+  /** called with the same bytes once written; they were added to `storageKey`'s storage_bytes in the commit's transaction */
+  written?(newBytes: number): void;
+  /** the usage counter the new bytes count against (the org), added in the commit's own transaction */
+  storageKey?: string;
   /** the server's fsck levels (default: gitwell's defaults) */
   fsck?: FsckLevels;
 }
+
+/** What a write of new objects tells the quota (commits, merges, cherry-picks). */
+export type StorageLimits = Pick<CommitLimits, 'beforeWrite' | 'notWritten' | 'written' | 'storageKey' | 'fsck'>;
 
 export interface CommitResult {
   sha: string;
@@ -208,7 +215,8 @@ function baseOf(store: Store, repo: RepoRecord, input: CommitInput, head: string
   return null;
 }
 
-export async function createCommit(store: Store, repo: RepoRecord, input: CommitInput, limits: CommitLimits): Promise<CommitResult> {
+/** `by`: who commits (audited with the ref update, in its transaction). */
+export async function createCommit(store: Store, repo: RepoRecord, input: CommitInput, limits: CommitLimits, by: WriteContext = {}): Promise<CommitResult> {
   const ref = branchRef(input.branch);
   if (input.changes.length > limits.maxFiles) {
     throw unprocessable(`a commit may change at most ${limits.maxFiles} files`, { limit: 'commit_max_files', max: limits.maxFiles, count: input.changes.length, field: 'changes' });
@@ -226,7 +234,7 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
 
   const message = input.message.endsWith('\n') ? input.message : `${input.message}\n`;
   const commit = { tree: oidToHex(treeOid), parents: base ? [base] : [], author, committer, message };
-  const sha = await writeCommit(store, repo, input.branch, head, commit, objects, limits);
+  const sha = await writeCommit(store, repo, input.branch, head, commit, objects, limits, by);
   return { sha, tree_sha: oidToHex(treeOid), branch: input.branch, parent: base };
 }
 
@@ -236,10 +244,11 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
  * stored with the branch's move from `head`, in one transaction of the store's writer, only if
  * the branch is still at `head`: a commit that loses a race leaves nothing, and its quota
  * charge is given back. Returns the commit's sha; 409 with `current_sha` when the branch moved.
+ * `by`: who commits (audited with the ref update, in its transaction).
  */
 export async function writeCommit(
   store: Store, repo: RepoRecord, branch: string, head: string | null, commit: Parameters<typeof serializeCommit>[0],
-  objects: NewObject[], limits: Pick<CommitLimits, 'beforeWrite' | 'notWritten' | 'fsck'>,
+  objects: NewObject[], limits: StorageLimits, by: WriteContext = {},
 ): Promise<string> {
   const data = serializeCommit(commit);
   const commitOid = hashObject('commit', data);
@@ -255,7 +264,8 @@ export async function writeCommit(
   const sha = oidToHex(commitOid);
   let r: RefUpdateResult;
   try {
-    [r] = await store.updateRefs(repo.id, [{ name: branchRef(branch), expect: head, next: sha }], objects.map((o) => o.oid), true, objects);
+    const write: WriteContext = limits.storageKey && fresh > 0 ? { ...by, usage: { [limits.storageKey]: { storage_bytes: fresh } } } : by;
+    [r] = await store.updateRefs(repo.id, [{ name: branchRef(branch), expect: head, next: sha }], objects.map((o) => o.oid), true, objects, write);
   } catch (e) {
     // nothing was written (a full disk fails the whole transaction)
     limits.notWritten?.(fresh);
@@ -269,5 +279,6 @@ export async function writeCommit(
       expected_sha: head,
     });
   }
+  limits.written?.(fresh);
   return sha;
 }

@@ -17,7 +17,7 @@ import { looksLikeBundle, parseBundleHeader } from '../core/pack/bundle.js';
 import type { IndexProgress } from '../core/pack/indexer.js';
 import { PackWriter } from '../core/pack/writer.js';
 import { checkPushRefName } from '../core/refname.js';
-import type { RefUpdate, RepoRecord, Store, Visibility } from '../../storage/index.js';
+import type { Actor, RefUpdate, Store, Visibility } from '../../storage/index.js';
 import type { Config } from '../config.js';
 import { commitCache } from './commit-cache.js';
 import { connectNewHistory, finderWith, NewObjects } from './connectivity.js';
@@ -129,7 +129,10 @@ function packLoose(loose: Source['loose']): string {
   return file;
 }
 
-export async function importRepository(store: Store, config: Pick<Config, 'fsck'>, sourcePath: string, target: ImportTarget, on: (e: ImportEvent) => void = () => {}): Promise<ImportSummary> {
+/** `actor`: who imports (the CLI), audited with the repo's creation and the ref updates. */
+export async function importRepository(
+  store: Store, config: Pick<Config, 'fsck'>, sourcePath: string, target: ImportTarget, on: (e: ImportEvent) => void = () => {}, actor?: Actor,
+): Promise<ImportSummary> {
   const t0 = Date.now();
   const src = readSource(sourcePath);
   // a bundle may list a ref twice (git writes a symbolic ref as its target once more)
@@ -152,7 +155,7 @@ export async function importRepository(store: Store, config: Pick<Config, 'fsck'
   const created = !repo;
   if (!repo) {
     const headBranch = src.head && refs.some((r) => r.name === src.head) ? src.head.slice('refs/heads/'.length) : undefined;
-    repo = createRepo(store, { org: target.org, namespace: target.namespace, slug: target.slug, visibility: target.visibility, defaultBranch: headBranch });
+    repo = createRepo(store, { org: target.org, namespace: target.namespace, slug: target.slug, visibility: target.visibility, defaultBranch: headBranch }, actor);
   }
   const repoId = repo.id;
   for (const p of src.prerequisites) {
@@ -204,7 +207,7 @@ export async function importRepository(store: Store, config: Pick<Config, 'fsck'
     if (now !== r.oid) updates.push({ name: r.name, expect: now, next: r.oid });
   }
   if (updates.length > 0) {
-    const results = await store.updateRefs(repoId, updates, reached, true);
+    const results = await store.updateRefs(repoId, updates, reached, true, undefined, { actor });
     const lost = results.findIndex((x) => !x.ok);
     if (lost >= 0) throw new GitwellError('CONFLICT', `${updates[lost].name} changed while importing: nothing was set, import again`);
     const cache = commitCache(repoId);

@@ -21,8 +21,8 @@ import { GitwellError, invalid, notFound, unprocessable } from '../core/errors.j
 import { mergeBases } from '../core/merge/merge-base.js';
 import { mergeCommits, newObjectsFor, type MergeConflict } from '../core/merge/ort.js';
 import { oidToHex } from '../core/oid.js';
-import type { RepoRecord, Store } from '../../storage/index.js';
-import { ident, writeCommit, type CommitLimits, type PersonInput } from './commits.js';
+import type { RepoRecord, Store, WriteContext } from '../../storage/index.js';
+import { ident, writeCommit, type PersonInput, type StorageLimits } from './commits.js';
 import { isSha, repoFinder, resolveCommit } from './objects.js';
 import { branchRef, casRef } from './refs.js';
 
@@ -71,7 +71,8 @@ function defaultMessage(strategy: MergeStrategy, sourceName: string, source: str
   return strategy === 'squash' ? `Squashed ${what} into ${target}\n` : `Merge ${what} into ${target}\n`;
 }
 
-export async function mergeBranch(store: Store, repo: RepoRecord, req: MergeRequest, limits: Pick<CommitLimits, 'beforeWrite' | 'notWritten'>): Promise<MergeOutcome> {
+/** `by`: who merges (audited with the ref update, in its transaction). */
+export async function mergeBranch(store: Store, repo: RepoRecord, req: MergeRequest, limits: StorageLimits, by: WriteContext = {}): Promise<MergeOutcome> {
   if (req.source !== undefined && req.target !== undefined) throw invalid('give source or target, not both', { field: 'target' });
   const target = req.source !== undefined ? req.branch : req.target ?? repo.defaultBranch;
   const sourceName = req.source ?? req.branch;
@@ -93,7 +94,7 @@ export async function mergeBranch(store: Store, repo: RepoRecord, req: MergeRequ
         { branch: target, current_sha: head, source }, { merged: false });
     }
     try {
-      await casRef(store, repo, ref, head, source);
+      await casRef(store, repo, ref, head, source, by);
     } catch (e) {
       if (e instanceof GitwellError && e.code === 'CONFLICT') throw new GitwellError('CONFLICT', e.message, e.details, { merged: false });
       throw e;
@@ -115,7 +116,7 @@ export async function mergeBranch(store: Store, repo: RepoRecord, req: MergeRequ
   const message = req.message === undefined ? defaultMessage(req.strategy, sourceName, source, target) : req.message.endsWith('\n') ? req.message : `${req.message}\n`;
   const parents = req.strategy === 'squash' ? [head] : [head, source];
   try {
-    const sha = await writeCommit(store, repo, target, head, { tree, parents, author, committer, message }, newObjectsFor(result), limits);
+    const sha = await writeCommit(store, repo, target, head, { tree, parents, author, committer, message }, newObjectsFor(result), limits, by);
     return done(sha, false);
   } catch (e) {
     if (e instanceof GitwellError && e.code === 'CONFLICT') throw new GitwellError('CONFLICT', e.message, e.details, { merged: false });

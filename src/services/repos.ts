@@ -1,19 +1,17 @@
 /** Repositories: naming rules, creation, and the public shape of a repo record. */
 import { GitwellError } from '../core/errors.js';
+import { isName, RESERVED_SLUGS, SLUG_RE } from '../core/names.js';
 import { checkBranchName } from '../core/refname.js';
-import type { RepoRecord, Store, Visibility } from '../../storage/index.js';
+import type { Actor, RepoRecord, Store, Visibility } from '../../storage/index.js';
+
+export { RESERVED_SLUGS, SLUG_RE };
 
 /** Slugs, namespaces and org names: lowercase letters, digits and single hyphens, 1-100 chars. */
-export const SLUG_RE = /^(?!-)(?!.*--)[a-z0-9-]{1,100}(?<!-)$/;
-
 export function checkSlug(kind: string, value: string): void {
-  if (!SLUG_RE.test(value)) {
+  if (!isName(value)) {
     throw new GitwellError('VALIDATION_ERROR', `${kind} must be 1-100 lowercase letters, digits and single hyphens`, { field: kind, value });
   }
 }
-
-/** Words the /v1 paths use after a repo name: a repo or namespace named so would be ambiguous. */
-export const RESERVED_SLUGS = new Set(['branches', 'refs', 'tree', 'blob', 'raw', 'blobs', 'commits', 'diff', 'compare', 'merge', 'cherry-pick', 'openapi', 'orgs', 'repos']);
 
 export interface CreateRepoInput {
   org: string;
@@ -26,7 +24,7 @@ export interface CreateRepoInput {
   denyNonFastForwards?: boolean;
 }
 
-export function createRepo(store: Store, input: CreateRepoInput): RepoRecord {
+export function createRepo(store: Store, input: CreateRepoInput, actor?: Actor): RepoRecord {
   checkSlug('org', input.org);
   if (input.namespace) checkSlug('namespace', input.namespace);
   checkSlug('slug', input.slug);
@@ -45,7 +43,7 @@ export function createRepo(store: Store, input: CreateRepoInput): RepoRecord {
     visibility: input.visibility ?? 'private',
     defaultBranch,
     denyNonFastForwards: input.denyNonFastForwards ?? false,
-  });
+  }, actor);
 }
 
 export function repoPath(r: RepoRecord): string {

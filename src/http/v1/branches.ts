@@ -3,7 +3,7 @@ import { invalid } from '../../core/errors.js';
 import { createBranch, deleteBranch, getBranch, listBranches } from '../../services/refs.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
-import { repoFor } from './access.js';
+import { actorOf, repoFor } from './access.js';
 import { json, parseBody, parseQuery } from './respond.js';
 import { CreateBranchBody, PageQuery } from './schemas.js';
 
@@ -32,7 +32,7 @@ export async function create(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
   const body = await parseBody(ctx, CreateBranchBody);
   if (body.from !== undefined && body.from_sha !== undefined) throw invalid('give from or from_sha, not both', { field: 'from_sha' });
-  return json(201, await createBranch(ctx.store, repo, body.name, body.from, body.from_sha));
+  return json(201, await createBranch(ctx.store, repo, body.name, body.from, body.from_sha, { actor: actorOf(ctx) }));
 }
 
 export function get(ctx: Context): HttpReply {
@@ -42,6 +42,6 @@ export function get(ctx: Context): HttpReply {
 
 export async function remove(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
-  const change = await deleteBranch(ctx.store, repo, ctx.params.name);
+  const change = await deleteBranch(ctx.store, repo, ctx.params.name, { actor: actorOf(ctx) });
   return json(200, { deleted: true, name: ctx.params.name, ...change });
 }

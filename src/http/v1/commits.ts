@@ -12,7 +12,7 @@ import { getCommit, logFirstParent } from '../../services/history.js';
 import { isSha, resolveCommit } from '../../services/objects.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
-import { repoFor } from './access.js';
+import { actorOf, repoFor } from './access.js';
 import { quotas } from '../../services/limits.js';
 import { json, parseBody, parseQuery } from './respond.js';
 import { CreateCommitBody, ListCommitsQuery } from './schemas.js';
@@ -44,7 +44,9 @@ export async function create(ctx: Context): Promise<HttpReply> {
     maxFileBytes: ctx.config.commitMaxFileBytes,
     beforeWrite: (bytes) => q.chargeStorage(key!.org, bytes),
     notWritten: (bytes) => q.refundStorage(key!.org, bytes),
+    written: (bytes) => q.storageWritten(key!.org, bytes),
+    storageKey: key!.org,
     fsck: ctx.config.fsck,
-  });
+  }, { actor: actorOf(ctx) });
   return json(201, result);
 }

@@ -14,23 +14,30 @@ import { cherryPick } from '../../services/cherry-pick.js';
 import { mergeBranch } from '../../services/merge.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
-import { repoFor } from './access.js';
+import { actorOf, repoFor } from './access.js';
+import type { StorageLimits } from '../../services/commits.js';
 import { json, parseBody } from './respond.js';
 import { CherryPickBody, MergeBody } from './schemas.js';
 
-function storageLimits(ctx: Context, org: string) {
+function storageLimits(ctx: Context, org: string): StorageLimits {
   const q = quotas(ctx.store, ctx.config);
-  return { beforeWrite: (bytes: number) => q.chargeStorage(org, bytes), notWritten: (bytes: number) => q.refundStorage(org, bytes), fsck: ctx.config.fsck };
+  return {
+    beforeWrite: (bytes) => q.chargeStorage(org, bytes),
+    notWritten: (bytes) => q.refundStorage(org, bytes),
+    written: (bytes) => q.storageWritten(org, bytes),
+    storageKey: org,
+    fsck: ctx.config.fsck,
+  };
 }
 
 export async function merge(ctx: Context): Promise<HttpReply> {
   const { repo, key } = repoFor(ctx, 'write');
   const body = await parseBody(ctx, MergeBody);
-  return json(200, await mergeBranch(ctx.store, repo, { ...body, branch: ctx.params.name }, storageLimits(ctx, key!.org)));
+  return json(200, await mergeBranch(ctx.store, repo, { ...body, branch: ctx.params.name }, storageLimits(ctx, key!.org), { actor: actorOf(ctx) }));
 }
 
 export async function pick(ctx: Context): Promise<HttpReply> {
   const { repo, key } = repoFor(ctx, 'write');
   const body = await parseBody(ctx, CherryPickBody);
-  return json(200, await cherryPick(ctx.store, repo, body, storageLimits(ctx, key!.org)));
+  return json(200, await cherryPick(ctx.store, repo, body, storageLimits(ctx, key!.org), { actor: actorOf(ctx) }));
 }

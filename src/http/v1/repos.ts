@@ -6,7 +6,7 @@ import { createCommit } from '../../services/commits.js';
 import { createRepo, repoJson } from '../../services/repos.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
-import { repoFor, requireKey } from './access.js';
+import { actorOf, readable, repoFor, requirePrincipal, requireScopeFor } from './access.js';
 import { quotas } from '../../services/limits.js';
 import { baseUrl, json, parseBody, parseQuery } from './respond.js';
 import { CreateRepoBody, ListReposQuery, UpdateRepoBody } from './schemas.js';
@@ -34,8 +34,9 @@ function page(ctx: Context, all: RepoRecord[]): HttpReply {
 }
 
 export async function create(ctx: Context): Promise<HttpReply> {
-  const key = requireKey(ctx);
+  requirePrincipal(ctx);
   const body = await parseBody(ctx, CreateRepoBody);
+  const key = requireScopeFor(ctx, body.namespace ?? null, body.slug, 'write');
   const why = checkBranchName(body.default_branch);
   if (why) throw invalid(`default_branch: ${why}`, { field: 'default_branch' });
   quotas(ctx.store, ctx.config).checkRepos(key.org);
@@ -46,7 +47,7 @@ export async function create(ctx: Context): Promise<HttpReply> {
     description: body.description,
     visibility: body.visibility,
     defaultBranch: body.default_branch,
-  });
+  }, actorOf(ctx));
   if (body.init) {
     const readme = `# ${body.slug}\n${body.description ? `\n${body.description}\n` : ''}`;
     await createCommit(
@@ -54,14 +55,15 @@ export async function create(ctx: Context): Promise<HttpReply> {
       repo,
       { branch: repo.defaultBranch, message: 'Initial commit', author: { name: 'gitwell', email: 'gitwell@localhost' }, changes: [{ path: 'README.md', content: readme }] },
       { maxFiles: 1, maxFileBytes: ctx.config.commitMaxFileBytes, fsck: ctx.config.fsck },
+      { actor: actorOf(ctx) },
     );
   }
   return json(201, repoJson(ctx.store, repo, baseUrl(ctx)));
 }
 
 export function list(ctx: Context): HttpReply {
-  const key = requireKey(ctx);
-  return page(ctx, ctx.store.listRepos(key.org));
+  const p = requirePrincipal(ctx);
+  return page(ctx, readable(ctx, ctx.store.listRepos(p.org)));
 }
 
 export function listPublic(ctx: Context): HttpReply {
@@ -74,7 +76,7 @@ export function get(ctx: Context): HttpReply {
 }
 
 export async function update(ctx: Context): Promise<HttpReply> {
-  const { repo } = repoFor(ctx, 'write');
+  const { repo } = repoFor(ctx, 'admin');
   const body = await parseBody(ctx, UpdateRepoBody);
   if (body.default_branch !== undefined) {
     const why = checkBranchName(body.default_branch);
@@ -85,13 +87,13 @@ export async function update(ctx: Context): Promise<HttpReply> {
     ...(body.visibility !== undefined ? { visibility: body.visibility } : {}),
     ...(body.default_branch !== undefined ? { defaultBranch: body.default_branch } : {}),
     ...(body.deny_non_fast_forwards !== undefined ? { denyNonFastForwards: body.deny_non_fast_forwards } : {}),
-  });
+  }, actorOf(ctx));
   return json(200, repoJson(ctx.store, next, baseUrl(ctx)));
 }
 
 export function remove(ctx: Context): HttpReply {
-  const { repo } = repoFor(ctx, 'write');
+  const { repo } = repoFor(ctx, 'admin');
   if (!ctx.store.getRepo(repo.id)) throw notFound('repository');
-  ctx.store.deleteRepo(repo.id);
+  ctx.store.deleteRepo(repo.id, actorOf(ctx));
   return json(200, { deleted: true, id: String(repo.id), slug: repo.slug, namespace: repo.namespace });
 }

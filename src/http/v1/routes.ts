@@ -7,6 +7,11 @@
  * Order matters: "/v1/repos/a/branches" is the branches of repo "a", not repo "a/branches", so
  * every un-namespaced route comes before the namespaced ones (and resource words are reserved
  * slugs, see RESERVED_SLUGS).
+ *
+ * Every /v1 route is a row here and nowhere else: each gets the one pipeline (pipeline.ts:
+ * who is calling, rate limits, quotas, errors with X-RateLimit-*) and its OpenAPI entry. Each
+ * row says what it needs of its caller: `auth` (none, any credential, a master key) and, for a
+ * repo route, `access` (read, write, admin: the scope a token needs on that repo).
  */
 import type { z } from 'zod';
 import { GitwellError } from '../../core/errors.js';
@@ -15,12 +20,17 @@ import * as blob from './blob.js';
 import * as branches from './branches.js';
 import * as commits from './commits.js';
 import * as merges from './merge.js';
+import * as A from './account-schemas.js';
+import * as audit from './audit.js';
+import * as diff from './diff.js';
 import { openapiHandler, type DocSpec } from './openapi.js';
 import { errorReply, v1, type V1Handler } from './pipeline.js';
 import * as refs from './refs.js';
 import * as repos from './repos.js';
 import * as S from './schemas.js';
+import * as tokens from './tokens.js';
 import * as trees from './tree.js';
+import * as usage from './usage.js';
 
 interface Spec {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -36,44 +46,60 @@ interface Spec {
   response?: z.ZodType;
   status?: number;
   raw?: boolean;
+  /** what the route needs on its repo: the scope a token must have ("repos:<repo>": [access]) */
+  access?: 'read' | 'write' | 'admin';
 }
 
 /** Routes of one repo; `path` follows the repo part. The hot reads go first: the router tries routes in order. */
 const REPO_ROUTES: Spec[] = [
-  { method: 'GET', path: '/raw/:ref/*path', handler: blob.raw, public: true, tag: 'files', summary: 'Read a file\'s bytes (Range: 206)', raw: true },
-  { method: 'GET', path: '/blob/:ref/*path', handler: blob.blob, public: true, tag: 'files', summary: 'Read a file as JSON (Range: 206)', response: S.Blob },
-  { method: 'GET', path: '/tree/:ref/*path', handler: trees.tree, public: true, tag: 'files', summary: 'List a directory', query: S.TreeQuery, response: S.Tree },
-  { method: 'GET', path: '/tree', handler: trees.tree, public: true, tag: 'files', summary: 'List the root of the default branch', query: S.TreeQuery, response: S.Tree },
+  { method: 'GET', path: '/raw/:ref/*path', access: 'read', handler: blob.raw, public: true, tag: 'files', summary: 'Read a file\'s bytes (Range: 206)', raw: true },
+  { method: 'GET', path: '/blob/:ref/*path', access: 'read', handler: blob.blob, public: true, tag: 'files', summary: 'Read a file as JSON (Range: 206)', response: S.Blob },
+  { method: 'GET', path: '/tree/:ref/*path', access: 'read', handler: trees.tree, public: true, tag: 'files', summary: 'List a directory', query: S.TreeQuery, response: S.Tree },
+  { method: 'GET', path: '/tree', access: 'read', handler: trees.tree, public: true, tag: 'files', summary: 'List the root of the default branch', query: S.TreeQuery, response: S.Tree },
 
-  { method: 'GET', path: '', handler: repos.get, public: true, tag: 'repos', summary: 'Get a repository', response: S.Repo },
-  { method: 'PATCH', path: '', handler: repos.update, tag: 'repos', summary: 'Update a repository', body: S.UpdateRepoBody, response: S.Repo },
-  { method: 'DELETE', path: '', handler: repos.remove, tag: 'repos', summary: 'Delete a repository', response: S.Deleted },
+  { method: 'GET', path: '', access: 'read', handler: repos.get, public: true, tag: 'repos', summary: 'Get a repository', response: S.Repo },
+  { method: 'PATCH', path: '', access: 'admin', handler: repos.update, tag: 'repos', summary: 'Update a repository', body: S.UpdateRepoBody, response: S.Repo },
+  { method: 'DELETE', path: '', access: 'admin', handler: repos.remove, tag: 'repos', summary: 'Delete a repository', response: S.Deleted },
 
-  { method: 'GET', path: '/branches', handler: branches.list, public: true, tag: 'branches', summary: 'List branches', query: S.PageQuery, response: S.BranchList },
-  { method: 'POST', path: '/branches', handler: branches.create, tag: 'branches', summary: 'Create a branch', body: S.CreateBranchBody, response: S.Branch, status: 201 },
-  { method: 'POST', path: '/branches/*name/merge', handler: merges.merge, tag: 'merges', summary: 'Merge branches (fast-forward, merge-commit, squash); 409 with the conflicts', body: S.MergeBody, response: S.MergeResult },
-  { method: 'GET', path: '/branches/*name', handler: branches.get, public: true, tag: 'branches', summary: 'Get a branch', response: S.Branch },
-  { method: 'DELETE', path: '/branches/*name', handler: branches.remove, tag: 'branches', summary: 'Delete a branch (not the default branch)', response: S.RefChange },
+  { method: 'GET', path: '/branches', access: 'read', handler: branches.list, public: true, tag: 'branches', summary: 'List branches', query: S.PageQuery, response: S.BranchList },
+  { method: 'POST', path: '/branches', access: 'write', handler: branches.create, tag: 'branches', summary: 'Create a branch', body: S.CreateBranchBody, response: S.Branch, status: 201 },
+  { method: 'POST', path: '/branches/*name/merge', access: 'write', handler: merges.merge, tag: 'merges', summary: 'Merge branches (fast-forward, merge-commit, squash); 409 with the conflicts', body: S.MergeBody, response: S.MergeResult },
+  { method: 'GET', path: '/branches/*name', access: 'read', handler: branches.get, public: true, tag: 'branches', summary: 'Get a branch', response: S.Branch },
+  { method: 'DELETE', path: '/branches/*name', access: 'write', handler: branches.remove, tag: 'branches', summary: 'Delete a branch (not the default branch)', response: S.RefChange },
 
-  { method: 'GET', path: '/refs', handler: refs.list, public: true, tag: 'refs', summary: 'List refs', response: S.RefList },
-  { method: 'GET', path: '/refs/*ref', handler: refs.get, public: true, tag: 'refs', summary: 'Get a ref (heads/... or tags/...)', response: S.RefEntry },
-  { method: 'PUT', path: '/refs/*ref', handler: refs.put, tag: 'refs', summary: 'Set a ref; compare-and-swap with expected_sha', body: S.PutRefBody, response: S.RefChange },
-  { method: 'DELETE', path: '/refs/*ref', handler: refs.remove, tag: 'refs', summary: 'Delete a ref', query: S.DeleteRefQuery, response: S.RefChange },
+  { method: 'GET', path: '/refs', access: 'read', handler: refs.list, public: true, tag: 'refs', summary: 'List refs', response: S.RefList },
+  { method: 'GET', path: '/refs/*ref', access: 'read', handler: refs.get, public: true, tag: 'refs', summary: 'Get a ref (heads/... or tags/...)', response: S.RefEntry },
+  { method: 'PUT', path: '/refs/*ref', access: 'write', handler: refs.put, tag: 'refs', summary: 'Set a ref; compare-and-swap with expected_sha', body: S.PutRefBody, response: S.RefChange },
+  { method: 'DELETE', path: '/refs/*ref', access: 'write', handler: refs.remove, tag: 'refs', summary: 'Delete a ref', query: S.DeleteRefQuery, response: S.RefChange },
 
-  { method: 'POST', path: '/blobs/batch', handler: blob.batch, tag: 'files', summary: 'Read up to 100 files', body: S.BlobsBatchBody, response: S.BlobsBatch },
+  { method: 'POST', path: '/blobs/batch', access: 'read', handler: blob.batch, tag: 'files', summary: 'Read up to 100 files', body: S.BlobsBatchBody, response: S.BlobsBatch },
 
-  { method: 'GET', path: '/commits', handler: commits.list, public: true, tag: 'commits', summary: 'List first-parent history', query: S.ListCommitsQuery, response: S.CommitList },
-  { method: 'POST', path: '/commits', handler: commits.create, tag: 'commits', summary: 'Commit file changes', body: S.CreateCommitBody, response: S.CommitCreated, status: 201 },
-  { method: 'GET', path: '/commits/:sha', handler: commits.get, public: true, tag: 'commits', summary: 'Get a commit', response: S.CommitInfo },
+  { method: 'GET', path: '/commits', access: 'read', handler: commits.list, public: true, tag: 'commits', summary: 'List first-parent history', query: S.ListCommitsQuery, response: S.CommitList },
+  { method: 'POST', path: '/commits', access: 'write', handler: commits.create, tag: 'commits', summary: 'Commit file changes', body: S.CreateCommitBody, response: S.CommitCreated, status: 201 },
+  { method: 'GET', path: '/commits/:sha', access: 'read', handler: commits.get, public: true, tag: 'commits', summary: 'Get a commit', response: S.CommitInfo },
 
-  { method: 'POST', path: '/cherry-pick', handler: merges.pick, tag: 'merges', summary: 'Replay the commits base..head onto onto and move a branch there; 409 with the conflicts', body: S.CherryPickBody, response: S.CherryPickResult },
+  { method: 'GET', path: '/diff', access: 'read', handler: diff.handler('diff'), public: true, tag: 'diff', summary: 'Diff two revisions (git diff base head); Accept: text/x-diff for a patch git apply reads', query: diff.DiffQuery, response: diff.DiffResponse },
+  { method: 'GET', path: '/compare', access: 'read', handler: diff.handler('compare'), public: true, tag: 'diff', summary: 'Compare base...head: merge base, ahead/behind, commits, the diff from the merge base, mergeable', query: diff.CompareQuery, response: diff.CompareResponse },
+
+  { method: 'POST', path: '/cherry-pick', access: 'write', handler: merges.pick, tag: 'merges', summary: 'Replay the commits base..head onto onto and move a branch there; 409 with the conflicts', body: S.CherryPickBody, response: S.CherryPickResult },
 ];
 
-const TOP_ROUTES: Array<Spec & { auth: 'key' | 'none' }> = [
+type Auth = 'key' | 'none' | 'master';
+
+const TOP_ROUTES: Array<Spec & { auth: Auth }> = [
   { method: 'GET', path: '/v1/openapi.json', handler: openapiHandler(() => docs()), auth: 'none', tag: 'meta', summary: 'This document' },
-  { method: 'POST', path: '/v1/repos', handler: repos.create, auth: 'key', tag: 'repos', summary: 'Create a repository', body: S.CreateRepoBody, response: S.Repo, status: 201 },
-  { method: 'GET', path: '/v1/repos', handler: repos.list, auth: 'key', tag: 'repos', summary: 'List repositories', query: S.ListReposQuery, response: S.RepoList },
+  { method: 'POST', path: '/v1/repos', handler: repos.create, auth: 'key', tag: 'repos', summary: 'Create a repository (a token needs write on its name)', body: S.CreateRepoBody, response: S.Repo, status: 201 },
+  { method: 'GET', path: '/v1/repos', handler: repos.list, auth: 'key', tag: 'repos', summary: 'List the repositories the credential may read', query: S.ListReposQuery, response: S.RepoList },
   { method: 'GET', path: '/v1/orgs/:org/repos', handler: repos.listPublic, auth: 'none', tag: 'public', summary: 'List an org\'s public repositories', query: S.ListReposQuery, response: S.RepoList },
+
+  { method: 'POST', path: '/v1/tokens', handler: tokens.create, auth: 'master', tag: 'credentials', summary: 'Create a scoped token that expires; its secret is shown once', body: A.CreateTokenBody, response: A.TokenCreated, status: 201 },
+  { method: 'GET', path: '/v1/tokens', handler: tokens.list, auth: 'master', tag: 'credentials', summary: 'List the org\'s tokens (never their secrets)', query: A.PageQuery, response: A.TokenList },
+  { method: 'DELETE', path: '/v1/tokens/:id', handler: tokens.revoke, auth: 'master', tag: 'credentials', summary: 'Revoke a token: refused from the next request on, at every door', response: A.Token },
+  { method: 'GET', path: '/v1/keys', handler: tokens.listKeys, auth: 'master', tag: 'credentials', summary: 'List the org\'s master keys', query: A.PageQuery, response: A.KeyList },
+  { method: 'GET', path: '/v1/keys/:id', handler: tokens.getKey, auth: 'master', tag: 'credentials', summary: 'Get a master key (never its secret)', response: A.Key },
+  { method: 'DELETE', path: '/v1/keys/:id', handler: tokens.revokeKeyRoute, auth: 'master', tag: 'credentials', summary: 'Revoke a master key: refused from the next request on, at every door', response: A.Key },
+  { method: 'GET', path: '/v1/usage', handler: usage.usage, auth: 'master', tag: 'account', summary: 'What the org used in a month, with each quota', query: A.UsageQuery, response: A.Usage },
+  { method: 'GET', path: '/v1/audit-log', handler: audit.log, auth: 'master', tag: 'account', summary: 'The org\'s audit log, newest first', query: A.AuditQuery, response: A.AuditLog },
 ];
 
 const PREFIXES = [
@@ -83,8 +109,10 @@ const PREFIXES = [
   { prefix: '/v1/orgs/:org/repos/:namespace/:slug', publicOnly: true },
 ];
 
-function expanded(): Array<Spec & { auth: 'key' | 'none'; fullPath: string }> {
-  const out: Array<Spec & { auth: 'key' | 'none'; fullPath: string }> = TOP_ROUTES.map((s) => ({ ...s, fullPath: s.path }));
+export type TableRow = Spec & { auth: Auth; fullPath: string };
+
+function expanded(): TableRow[] {
+  const out: TableRow[] = TOP_ROUTES.map((s) => ({ ...s, fullPath: s.path }));
   for (const { prefix, publicOnly } of PREFIXES) {
     for (const s of REPO_ROUTES) {
       if (publicOnly && !s.public) continue;
@@ -98,7 +126,10 @@ function docs(): DocSpec[] {
   return expanded().map((s) => ({ ...s, path: s.fullPath }));
 }
 
-const table: Route[] = expanded().map((s) => ({ method: s.method, path: s.fullPath, dialect: 'v1' as const, handler: v1(s.handler) }));
+/** Every row of the table, each repo route under each of its prefixes: what the tests walk over. */
+export const v1Table: readonly TableRow[] = expanded();
+
+const table: Route[] = v1Table.map((s) => ({ method: s.method, path: s.fullPath, dialect: 'v1' as const, handler: v1(s.handler, { auth: s.auth, access: s.access }) }));
 const known = new Router(table);
 
 /**
