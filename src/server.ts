@@ -40,7 +40,9 @@ export async function startServer(config: Config): Promise<Server> {
   const packCache = config.packCacheBytes > 0 ? new PackCache(path.join(config.dataDir, 'cache', 'packs'), config.packCacheBytes) : undefined;
   const hot = config.hotCacheBytes > 0 ? new HotCache(config.hotCacheBytes) : undefined;
   const app = createApp(store, config, routes, packCache, hot);
-  const listening = await listen(config.host, config.port, app, hot && hotPath(store, config, hot));
+  // no route takes a larger body: one that is refused at once, whatever route it is for
+  const maxBodyBytes = Math.max(config.maxPushBytes, config.maxUploadRequestBytes, config.v1MaxBodyBytes);
+  const listening = await listen(config.host, config.port, app, hot && hotPath(store, config, hot), { maxBodyBytes });
   return {
     port: listening.port,
     url: `http://${config.host}:${listening.port}`,
