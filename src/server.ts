@@ -10,6 +10,8 @@ import { routes } from './http/routes.js';
 import { listen } from './http/uws.js';
 import { HotCache, hotPath } from './http/v1/hot.js';
 import { quotas } from './services/limits.js';
+import { collectorOf, gcSummary, type GcOptions } from './services/gc.js';
+import { answerGcRequests } from './services/gc-requests.js';
 
 /** In the data dir while a server runs on it: its pid. */
 export const SERVER_PID_FILE = 'server.pid';
@@ -43,11 +45,24 @@ export async function startServer(config: Config): Promise<Server> {
   // no route takes a larger body: one that is refused at once, whatever route it is for
   const maxBodyBytes = Math.max(config.maxPushBytes, config.maxUploadRequestBytes, config.v1MaxBodyBytes);
   const listening = await listen(config.host, config.port, app, hot && hotPath(store, config, hot), { maxBodyBytes });
+  // online gc: on a schedule, and when `gitwell gc` asks (services/gc-requests.ts)
+  const collector = collectorOf(store);
+  const graceMs = config.gcGraceSeconds * 1000;
+  const collect = (opts: GcOptions) =>
+    collector.run(opts).then((r) => {
+      if (r.removed > 0 || r.orphanMembers > 0 || r.unreachable > 0) console.error(`gitwell: gc: ${gcSummary(r)}`);
+      return r;
+    });
+  const schedule = config.gcIntervalSeconds > 0 ? setInterval(() => collect({ graceMs }).catch((e) => console.error('gitwell: gc failed:', e)), config.gcIntervalSeconds * 1000) : null;
+  schedule?.unref();
+  const stopAnswering = answerGcRequests(config.dataDir, collect, graceMs);
   return {
     port: listening.port,
     url: `http://${config.host}:${listening.port}`,
     store,
     close() {
+      if (schedule) clearInterval(schedule);
+      stopAnswering();
       listening.close();
       // counts kept in memory (API calls, bytes written) go to the store before it closes
       quotas(store, config).flush();

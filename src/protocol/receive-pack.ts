@@ -31,6 +31,8 @@ import type { Gate } from '../core/gate.js';
 import { Slicer } from '../core/slice.js';
 import type { PackCache } from '../services/pack-cache.js';
 import { clonePackKey } from './upload-pack.js';
+import { tracePush } from '../services/push-trace.js';
+import { writeGate } from '../services/gc.js';
 
 interface Command {
   old: string;
@@ -149,9 +151,12 @@ export async function receivePack(store: Store, repo: RepoRecord, body: FileSour
   const { commands, caps, packAt } = readCommands(body);
   if (commands.length === 0) return Buffer.from(FLUSH);
   const pack = body.slice(packAt);
+  // from its first object to its ref transaction a push holds objects no repo holds yet: the
+  // collector keeps out meanwhile (services/gc.ts)
+  const push = () => writeGate(store).write(() => applyPush(store, repo, commands, caps, pack, opts));
   const large = opts.large;
-  if (large && pack.size >= large.bytes) return large.gate.run(() => applyPush(store, repo, commands, caps, pack, opts));
-  return applyPush(store, repo, commands, caps, pack, opts);
+  if (large && pack.size >= large.bytes) return large.gate.run(push);
+  return push();
 }
 
 async function applyPush(store: Store, repo: RepoRecord, commands: Command[], caps: Set<string>, pack: FileSource, opts: ReceiveOptions): Promise<Buffer> {
@@ -178,7 +183,9 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   }
   if (pack.size > 0) {
     try {
+      tracePush(repo, 'ingest-began');
       const r = await ingestPack(store, repo.id, pack, opts.fsck ?? DEFAULT_FSCK_LEVELS);
+      tracePush(repo, 'ingest-done');
       packed = r.index;
       packedCount = r.thin === 0 ? r.objects : 0;
       messages.push(...warningLines(r.warnings, r.warningCount));
@@ -241,7 +248,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   if (connectError) {
     for (const c of commands) c.error ??= 'missing necessary objects';
     progress.push(`error: connectivity check failed: ${connectError}\n`);
-  }
+  } else tracePush(repo, 'connected');
 
   if (repo.denyNonFastForwards) {
     const graph = new CommitGraph(finder);
@@ -273,6 +280,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
       progress.push(`error: ${why}\n`);
       return report(caps, 'ok', commands, progress);
     }
+    if (results.some((r) => r.ok)) tracePush(repo, 'refs-committed');
     results.forEach((r, i) => {
       if (!r.ok) todo[i].error = r.reason === 'atomic push failed' ? r.reason : `failed to update ref: it is now ${r.current ?? 'absent'} (fetch first)`;
     });

@@ -1,6 +1,7 @@
 /**
  * Quotas, per org: repositories, bytes of objects written through the API, API calls per UTC
- * calendar month. Call counts and bytes written are kept in memory and added to the store
+ * calendar month, bytes of pushes received per UTC calendar month (transfer: a push counts
+ * whether it is accepted or refused, so refused pushes cannot fill a disk outside every quota). Call counts and bytes written are kept in memory and added to the store
  * every few seconds (one small write transaction, not one per request: a synchronous
  * transaction waits for the disk, and every request would wait behind it). A crash loses the
  * last few seconds of counts.
@@ -12,6 +13,7 @@ export interface QuotaLimits {
   quotaRepos: number;
   quotaStorageBytes: number;
   quotaApiCallsPerMonth: number;
+  quotaTransferBytesPerMonth: number;
 }
 
 const FLUSH_MS = 5_000;
@@ -33,6 +35,8 @@ export class Quotas {
   private readonly calls = new Map<string, { month: string; stored: number; pending: number }>();
   /** org -> bytes written through the API: stored + not yet flushed */
   private readonly bytes = new Map<string, { stored: number; pending: number }>();
+  /** org -> bytes of pushes received this month: stored + not yet flushed */
+  private readonly transfer = new Map<string, { month: string; stored: number; pending: number }>();
   private timer: NodeJS.Timeout | null = null;
 
   constructor(private readonly store: Store, private readonly limits: QuotaLimits) {}
@@ -84,6 +88,12 @@ export class Quotas {
         c.stored += c.pending;
         c.pending = 0;
       }
+      for (const [org, t] of this.transfer) {
+        if (t.pending === 0) continue;
+        this.store.addUsage(`${org}:${t.month}`, { transfer_bytes: t.pending });
+        t.stored += t.pending;
+        t.pending = 0;
+      }
       for (const [org, b] of this.bytes) {
         if (b.pending === 0) continue;
         this.store.addUsage(org, { storage_bytes: b.pending });
@@ -121,6 +131,31 @@ export class Quotas {
     if (bytes > 0) {
       b.pending += bytes;
       this.later();
+    }
+  }
+
+  /**
+   * Counts `bytes` of a push received for the org, then throws QUOTA_EXCEEDED when the
+   * month's transfer is over the quota: the bytes came whatever the answer, so they count.
+   */
+  countTransfer(org: string, bytes: number): void {
+    const m = month();
+    let t = this.transfer.get(org);
+    if (!t || t.month !== m) {
+      if (t && t.pending > 0) this.store.addUsage(`${org}:${t.month}`, { transfer_bytes: t.pending });
+      t = { month: m, stored: this.store.getUsage(`${org}:${m}`).transfer_bytes ?? 0, pending: 0 };
+      this.transfer.set(org, t);
+    }
+    t.pending += bytes;
+    this.later();
+    const used = t.stored + t.pending;
+    if (used > this.limits.quotaTransferBytesPerMonth) {
+      throw new GitwellError('QUOTA_EXCEEDED', `the org's monthly transfer quota of ${this.limits.quotaTransferBytesPerMonth} bytes of pushes is used up`, {
+        quota: 'transfer_bytes_per_month',
+        max: this.limits.quotaTransferBytesPerMonth,
+        used,
+        month: m,
+      });
     }
   }
 

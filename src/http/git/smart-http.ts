@@ -21,6 +21,8 @@ import type { Config } from '../../config.js';
 import type { PackCache } from '../../services/pack-cache.js';
 import { Gate } from '../../core/gate.js';
 import type { Spool } from '../../services/spool.js';
+import { quotas } from '../../services/limits.js';
+import { tracePush } from '../../services/push-trace.js';
 
 export const GIT_PATH = /^\/([a-z0-9-]+)\/(?:([a-z0-9-]+)\/)?([a-z0-9._-]+?)(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
@@ -105,6 +107,14 @@ export async function handleGit(store: Store, config: Config, req: HttpRequest, 
       const refused = refusePush(e.head, err.message);
       if (refused) return { status: 200, headers, body: refused };
       throw err;
+    }
+    tracePush(repo, 'received');
+    try {
+      quotas(store, config).countTransfer(repo.org, spool.size);
+    } catch (e) {
+      const refused = refusePush(spool.source().read(0, Math.min(spool.size, 64 * 1024)), toGitwellError(e).message);
+      if (refused) return { status: 200, headers, body: refused };
+      throw e;
     }
     const opts = { large: { bytes: config.ingestLargeBytes, gate: largeIngests(config) }, packCache: cache, fsck: config.fsck };
     return { status: 200, headers, body: await receivePack(store, repo, spool.source(), opts) };
