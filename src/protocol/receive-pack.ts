@@ -68,7 +68,14 @@ function parseCommands(head: Buffer): Commands {
     let line = trimLf(p.payload.toString('utf8'));
     const nul = line.indexOf('\0');
     if (nul >= 0) {
-      if (commands.length === 0) caps = new Set(line.slice(nul + 1).split(' ').filter(Boolean));
+      if (commands.length === 0) {
+        caps = new Set(line.slice(nul + 1).split(' ').filter(Boolean));
+        // a sha256 repository's push (git itself stops before sending one): its ids are not ours
+        const format = [...caps].find((c) => c.startsWith('object-format='));
+        if (format !== undefined && format !== 'object-format=sha1') {
+          throw new GitwellError('VALIDATION_ERROR', `${format.slice(0, 34)} is not supported: this server keeps sha1 repositories only`);
+        }
+      }
       line = line.slice(0, nul);
     }
     if (line.startsWith('shallow ')) continue;
@@ -150,6 +157,7 @@ export interface ReceiveOptions {
 export async function receivePack(store: Store, repo: RepoRecord, body: FileSource, opts: ReceiveOptions = {}): Promise<Buffer> {
   const { commands, caps, packAt } = readCommands(body);
   if (commands.length === 0) return Buffer.from(FLUSH);
+
   const pack = body.slice(packAt);
   // from its first object to its ref transaction a push holds objects no repo holds yet: the
   // collector keeps out meanwhile (services/gc.ts)

@@ -16,7 +16,7 @@ import { GitwellError, notFound, unprocessable } from '../../core/errors.js';
 import { isTreeMode, MODE_GITLINK } from '../../core/object/tree.js';
 import type { RepoRecord, Store } from '../../../storage/index.js';
 import { lookupPath, resolveRefPath, resolveRev, trimSlashes, type PathEntry } from '../../services/objects.js';
-import { coregitErrorBody } from '../errors.js';
+import { coregitErrorBody, STATUS } from '../errors.js';
 import { cacheControl, matches, notModified } from '../middleware/etag.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
@@ -63,8 +63,8 @@ export function parseRange(h: string | undefined, size: number): Range {
 }
 
 function unsatisfiable(ctx: Context, size: number): HttpReply {
-  const err = new GitwellError('UNPROCESSABLE', 'range not satisfiable', { size });
-  return { status: 416, headers: { 'content-type': 'application/json', 'content-range': `bytes */${size}` }, body: coregitErrorBody(err, ctx.requestId) };
+  const err = new GitwellError('RANGE_NOT_SATISFIABLE', 'range not satisfiable', { size });
+  return { status: STATUS[err.code], headers: { 'content-type': 'application/json', 'content-range': `bytes */${size}` }, body: coregitErrorBody(err, ctx.requestId) };
 }
 
 /** The file at a ref and path: 404 when there is nothing, 422 for a directory or a submodule. */
