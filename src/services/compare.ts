@@ -13,8 +13,10 @@
  * ancestors at once (git's mark_parents_uninteresting).
  */
 import { Heap } from '../core/heap.js';
-import { diffTreePair, DEFAULT_LIMITS, type DiffOptions, type DiffResult } from '../core/diff/file-diff.js';
-import { mergeCheck, type MergeConflict } from '../core/diff/merge-check.js';
+import { diffTreePairSteps, DEFAULT_LIMITS, type DiffOptions, type DiffResult } from '../core/diff/file-diff.js';
+import { mergeCheckSteps, type MergeConflict } from '../core/diff/merge-check.js';
+import { finish, type Steps } from '../core/slice.js';
+import { heavy } from './heavy.js';
 import { GitwellError } from '../core/errors.js';
 import { parseCommit } from '../core/object/commit.js';
 import type { ObjectFinder } from '../core/object/finder.js';
@@ -38,12 +40,19 @@ function resolveField(store: Store, repo: RepoRecord, field: 'base' | 'head', re
   }
 }
 
-/** `git diff base head`. */
-export function diff(store: Store, repo: RepoRecord, baseRev: string, headRev: string, opts: DiffOptions = {}): DiffResult & { base: string; head: string } {
+/** `git diff base head`, in slices (services/heavy.ts). */
+export async function diff(store: Store, repo: RepoRecord, baseRev: string, headRev: string, opts: DiffOptions = {}): Promise<DiffResult & { base: string; head: string }> {
+  // names are resolved before the work queues: a bad one is answered at once
   const base = resolveField(store, repo, 'base', baseRev);
   const head = resolveField(store, repo, 'head', headRev);
+  return heavy('the diff', () => diffSteps(store, repo, base, head, opts));
+}
+
+type Side = ReturnType<typeof resolveField>;
+
+function* diffSteps(store: Store, repo: RepoRecord, base: Side, head: Side, opts: DiffOptions): Steps<DiffResult & { base: string; head: string }> {
   const finder = repoFinder(store, repo);
-  const r = diffTreePair(finder, base.tree, head.tree, opts);
+  const r = yield* diffTreePairSteps(finder, base.tree, head.tree, opts);
   return { base: base.commit ?? oidToHex(base.tree), head: head.commit ?? oidToHex(head.tree), ...r };
 }
 
@@ -69,11 +78,19 @@ class CommitQueue implements Iterable<CommitInfo> {
 
 const P1 = 1, P2 = 2, STALE = 4, RESULT = 8;
 
+/** Commits a walk takes between two chances to stop. */
+const STEP_COMMITS = 256;
+
 /**
  * The best common ancestors of `a` and `b` (git's paint_down_to_common + remove_redundant),
  * newest first; [] when the histories are unrelated.
  */
 export function mergeBases(g: CommitGraph, a: string, b: string): string[] {
+  return finish(mergeBasesSteps(g, a, b));
+}
+
+/** mergeBases, stopping for a while every STEP_COMMITS commits (core/slice.ts). */
+export function* mergeBasesSteps(g: CommitGraph, a: string, b: string): Steps<string[]> {
   if (a === b) return [a];
   const ca = g.get(a);
   const cb = g.get(b);
@@ -87,7 +104,8 @@ export function mergeBases(g: CommitGraph, a: string, b: string): string[] {
     for (const c of q) if (!((flags.get(c.oid) ?? 0) & STALE)) return true;
     return false;
   };
-  while (q.size > 0 && nonStale()) {
+  for (let n = 1; q.size > 0 && nonStale(); n++) {
+    if (n % STEP_COMMITS === 0) yield;
     const c = q.pop();
     const cf = flags.get(c.oid)!;
     let f = cf & (P1 | P2 | STALE);
@@ -125,6 +143,11 @@ const SLOP = 5;
  * commit (so a queued one could not reach it without a clock skew), plus SLOP more steps.
  */
 export function revList(g: CommitGraph, include: string[], exclude: string[]): CommitInfo[] {
+  return finish(revListSteps(g, include, exclude));
+}
+
+/** revList, stopping for a while every STEP_COMMITS commits (core/slice.ts). */
+export function* revListSteps(g: CommitGraph, include: string[], exclude: string[]): Steps<CommitInfo[]> {
   const flags = new Map<string, number>();
   const q = new CommitQueue();
   const enqueue = (oid: string, f: number) => {
@@ -154,7 +177,8 @@ export function revList(g: CommitGraph, include: string[], exclude: string[]): C
   const listed: CommitInfo[] = [];
   let oldestListed = Infinity;
   let slop = SLOP;
-  while (q.size > 0) {
+  for (let n = 1; q.size > 0; n++) {
+    if (n % STEP_COMMITS === 0) yield;
     const c = q.pop();
     if (flags.get(c.oid)! & UNINTERESTING) {
       for (const p of c.parents) markExcluded(p);
@@ -229,26 +253,31 @@ export interface CompareResult extends DiffResult {
  * GitHub's compare base...head: the files are the diff merge_base..head; `mergeable` and
  * `conflicts` tell whether merging head into base would conflict (core/diff/merge-check.ts).
  */
-export function compare(store: Store, repo: RepoRecord, baseRev: string, headRev: string, opts: DiffOptions = {}): CompareResult {
-  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+export async function compare(store: Store, repo: RepoRecord, baseRev: string, headRev: string, opts: DiffOptions = {}): Promise<CompareResult> {
+  // names are resolved before the work queues: a bad one is answered at once
   const base = resolveField(store, repo, 'base', baseRev);
   const head = resolveField(store, repo, 'head', headRev);
   if (base.commit === null || head.commit === null) {
     const field = base.commit === null ? 'base' : 'head';
     throw new GitwellError('UNPROCESSABLE', `${field}: compare needs a commit, not a tree`, { field });
   }
+  return heavy('the compare', () => compareSteps(store, repo, { commit: base.commit!, tree: base.tree }, { commit: head.commit!, tree: head.tree }, opts));
+}
+
+function* compareSteps(store: Store, repo: RepoRecord, base: { commit: string; tree: Buffer }, head: { commit: string; tree: Buffer }, opts: DiffOptions): Steps<CompareResult> {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const finder = repoFinder(store, repo);
   const g = new CommitGraph(finder);
-  const bases = mergeBases(g, base.commit, head.commit);
+  const bases = yield* mergeBasesSteps(g, base.commit, head.commit);
   if (bases.length === 0) {
     throw new GitwellError('UNPROCESSABLE', 'base and head have no common ancestor', { base: base.commit, head: head.commit });
   }
   const mb = bases[0];
-  const ahead = revList(g, [head.commit], [base.commit]);
-  const behind = revList(g, [base.commit], [head.commit]);
+  const ahead = yield* revListSteps(g, [head.commit], [base.commit]);
+  const behind = yield* revListSteps(g, [base.commit], [head.commit]);
   const mbTree = Buffer.from(g.get(mb)!.tree, 'hex');
-  const d = diffTreePair(finder, mbTree, head.tree, opts);
-  const merge = mergeCheck(finder, mbTree, base.tree, head.tree, limits);
+  const d = yield* diffTreePairSteps(finder, mbTree, head.tree, opts);
+  const merge = yield* mergeCheckSteps(finder, mbTree, base.tree, head.tree, limits);
   return {
     base: base.commit,
     head: head.commit,

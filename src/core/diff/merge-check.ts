@@ -20,7 +20,8 @@ import type { ObjectFinder } from '../object/finder.js';
 import { MODE_GITLINK, MODE_LINK } from '../object/tree.js';
 import { isBinary } from './binary.js';
 import { lineMergeConflicts } from './three-way.js';
-import { diffTrees, fileKind, type TreeChange } from './tree-diff.js';
+import { diffTreesSteps, fileKind, type TreeChange } from './tree-diff.js';
+import { finish, type Steps } from '../slice.js';
 
 export type ConflictReason = 'modify/delete' | 'add/add' | 'type' | 'mode' | 'content' | 'binary' | 'too_large' | 'directory/file';
 
@@ -84,9 +85,20 @@ export function mergeCheck(
   theirs: Buffer,
   limits: MergeCheckLimits,
 ): { conflicts: MergeConflict[] } {
+  return finish(mergeCheckSteps(finder, base, ours, theirs, limits));
+}
+
+/** mergeCheck, stopping for a while after each tree read and each path changed on both sides (core/slice.ts). */
+export function* mergeCheckSteps(
+  finder: ObjectFinder,
+  base: Buffer,
+  ours: Buffer,
+  theirs: Buffer,
+  limits: MergeCheckLimits,
+): Steps<{ conflicts: MergeConflict[] }> {
   if (base.equals(ours) || base.equals(theirs) || ours.equals(theirs)) return { conflicts: [] };
-  const o = diffTrees(finder, base, ours).changes;
-  const t = diffTrees(finder, base, theirs).changes;
+  const o = (yield* diffTreesSteps(finder, base, ours)).changes;
+  const t = (yield* diffTreesSteps(finder, base, theirs)).changes;
   const byPath = new Map(o.map((c) => [c.path.toString('latin1'), c]));
   const conflicts = new Map<string, ConflictReason>();
   for (const tc of t) {
@@ -95,6 +107,7 @@ export function mergeCheck(
     if (!oc) continue;
     const reason = classify(finder, oc, tc, limits);
     if (reason) conflicts.set(key, reason);
+    yield;
   }
   for (const dir of directoryFile(o, t)) conflicts.set(dir, 'directory/file');
   return {

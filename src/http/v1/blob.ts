@@ -24,6 +24,8 @@ import { repoFor } from './access.js';
 import { json, parseBody } from './respond.js';
 import { BlobsBatchBody } from './schemas.js';
 import { shortRef } from './tree.js';
+import type { Steps } from '../../core/slice.js';
+import { heavy } from '../../services/heavy.js';
 
 const TYPES: Record<string, string> = {
   json: 'application/json; charset=utf-8',
@@ -148,20 +150,24 @@ export async function batch(ctx: Context): Promise<HttpReply> {
   const blobs: Array<{ content: string; encoding: 'utf-8' | 'base64'; path: string; sha: string; size: number }> = [];
   const missing: string[] = [];
   let total = 0;
-  for (const p of body.paths) {
-    const path = trimSlashes(p);
-    const entry = path === '' ? null : lookupPath(ctx.store, r.tree, path);
-    const o = entry && !isTreeMode(entry.mode) && entry.mode !== MODE_GITLINK ? ctx.store.viewObject(entry.oid) : undefined;
-    if (!entry || !o || o.type !== 3) {
-      missing.push(p);
-      continue;
+  // up to 100 files of any size, each resolved through its delta chain: heavy work, in slices
+  await heavy('the batch read', function* (): Steps<void> {
+    for (const p of body.paths) {
+      yield;
+      const path = trimSlashes(p);
+      const entry = path === '' ? null : lookupPath(ctx.store, r.tree, path);
+      const o = entry && !isTreeMode(entry.mode) && entry.mode !== MODE_GITLINK ? ctx.store.viewObject(entry.oid) : undefined;
+      if (!entry || !o || o.type !== 3) {
+        missing.push(p);
+        continue;
+      }
+      total += o.data.length;
+      if (total > ctx.config.blobMaxBytes) {
+        throw new GitwellError('PAYLOAD_TOO_LARGE', `the files add up to more than ${ctx.config.blobMaxBytes} bytes: ask for fewer`, { limit: 'blob_max_bytes', max: ctx.config.blobMaxBytes });
+      }
+      const text = isText(o.data);
+      blobs.push({ content: o.data.toString(text ? 'utf8' : 'base64'), encoding: text ? 'utf-8' : 'base64', path, sha: entry.oid.toString('hex'), size: o.data.length });
     }
-    total += o.data.length;
-    if (total > ctx.config.blobMaxBytes) {
-      throw new GitwellError('PAYLOAD_TOO_LARGE', `the files add up to more than ${ctx.config.blobMaxBytes} bytes: ask for fewer`, { limit: 'blob_max_bytes', max: ctx.config.blobMaxBytes });
-    }
-    const text = isText(o.data);
-    blobs.push({ content: o.data.toString(text ? 'utf8' : 'base64'), encoding: text ? 'utf-8' : 'base64', path, sha: entry.oid.toString('hex'), size: o.data.length });
-  }
+  });
   return json(200, { ref: shortRef(r, given), commit_sha: r.commit?.toString('hex') ?? null, blobs, missing });
 }

@@ -75,7 +75,7 @@ function wantsPatch(ctx: Context): boolean {
 }
 
 function handler(kind: 'diff' | 'compare') {
-  return (ctx: Context): HttpReply => {
+  return async (ctx: Context): Promise<HttpReply> => {
     const { repo } = repoFor(ctx, 'read');
     const q = parseQuery(ctx, DiffQuery);
     const unified = wantsPatch(ctx);
@@ -83,10 +83,10 @@ function handler(kind: 'diff' | 'compare') {
     let r: DiffResult & { base: string; head: string };
     let from: string; // the patch of compare runs from the merge base
     if (kind === 'diff') {
-      r = diff(ctx.store, repo, q.base, q.head, opts);
+      r = await diff(ctx.store, repo, q.base, q.head, opts);
       from = r.base;
     } else {
-      const c = compare(ctx.store, repo, q.base, q.head, opts);
+      const c = await compare(ctx.store, repo, q.base, q.head, opts);
       r = c;
       from = c.merge_base;
     }
