@@ -191,9 +191,9 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   }
   if (pack.size > 0) {
     try {
-      tracePush(repo, 'ingest-began');
+      await tracePush(repo, 'ingest-began');
       const r = await ingestPack(store, repo.id, pack, opts.fsck ?? DEFAULT_FSCK_LEVELS);
-      tracePush(repo, 'ingest-done');
+      await tracePush(repo, 'ingest-done');
       packed = r.index;
       packedCount = r.thin === 0 ? r.objects : 0;
       messages.push(...warningLines(r.warnings, r.warningCount));
@@ -256,7 +256,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   if (connectError) {
     for (const c of commands) c.error ??= 'missing necessary objects';
     progress.push(`error: connectivity check failed: ${connectError}\n`);
-  } else tracePush(repo, 'connected');
+  } else await tracePush(repo, 'connected');
 
   if (repo.denyNonFastForwards) {
     const graph = new CommitGraph(finder);
@@ -288,7 +288,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
       progress.push(`error: ${why}\n`);
       return report(caps, 'ok', commands, progress);
     }
-    if (results.some((r) => r.ok)) tracePush(repo, 'refs-committed');
+    if (results.some((r) => r.ok)) await tracePush(repo, 'refs-committed');
     results.forEach((r, i) => {
       if (!r.ok) todo[i].error = r.reason === 'atomic push failed' ? r.reason : `failed to update ref: it is now ${r.current ?? 'absent'} (fetch first)`;
     });

@@ -108,7 +108,7 @@ export async function handleGit(store: Store, config: Config, req: HttpRequest, 
       if (refused) return { status: 200, headers, body: refused };
       throw err;
     }
-    tracePush(repo, 'received');
+    await tracePush(repo, 'received');
     try {
       quotas(store, config).countTransfer(repo.org, spool.size);
     } catch (e) {
