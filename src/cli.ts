@@ -7,20 +7,22 @@
  * gitwell key rotate KEY_ID [--data DIR] [--json]     (a new key for the same org and name; the old one revoked)
  * gitwell repo create ORG/[NAMESPACE/]SLUG [--public] [--default-branch B] [--description D] [--deny-non-fast-forwards] [--data DIR] [--json]
  * gitwell repo set ORG/[NAMESPACE/]SLUG --deny-non-fast-forwards true|false [--data DIR] [--json]
- * gitwell gc [--prune-unreachable] [--data DIR] [--json]   (with no server running on the data dir)
+ * gitwell gc [--prune-unreachable] [--grace SECONDS] [--data DIR] [--json]   (asks the server on the data dir to run it, if one runs)
  * gitwell import SOURCE ORG/[NAMESPACE/]SLUG [--public] [--data DIR] [--json]
  * Errors go to stderr with exit status 1; --json prints one JSON object on stdout.
  */
 import { loadConfig } from './config.js';
 import { GitwellError } from './core/errors.js';
 import { runningServer, startServer } from './server.js';
-import { collectGarbage } from './services/gc.js';
+import { collectorOf, gcSummary, type GcReport } from './services/gc.js';
+import { askServerForGc } from './services/gc-requests.js';
 import { openStore } from '../storage/index.js';
 import { createKey, revokeKey, rotateKey } from './services/credentials.js';
 import type { Actor, KeyRecord } from '../storage/index.js';
 import { createRepo, repoJson } from './services/repos.js';
 import { importRepository } from './services/import.js';
 import { Progress } from './cli-progress.js';
+import { holdWriterMark, otherWritersAlive } from './services/other-writers.js';
 
 const BOOLEAN_FLAGS = new Set(['json', 'public', 'private', 'help', 'prune-unreachable']);
 /** flags that take true/false, and mean true when given alone */
@@ -57,7 +59,7 @@ const USAGE = `usage:
   gitwell key rotate KEY_ID [--data DIR] [--json]
   gitwell repo create ORG/[NAMESPACE/]SLUG [--public] [--default-branch main] [--description TEXT] [--deny-non-fast-forwards] [--data DIR] [--json]
   gitwell repo set ORG/[NAMESPACE/]SLUG --deny-non-fast-forwards true|false [--data DIR] [--json]
-  gitwell gc [--prune-unreachable] [--data DIR] [--json]
+  gitwell gc [--prune-unreachable] [--grace SECONDS] [--data DIR] [--json]
   gitwell import SOURCE ORG/[NAMESPACE/]SLUG [--public] [--data DIR] [--json]
       SOURCE: a repository (bare or not) or a bundle; every branch and tag is imported`;
 
@@ -154,18 +156,26 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (cmd === 'gc') {
-    // a push between its pack and its ref update holds objects no repo holds yet: gc would
-    // take them, so it runs only with no server on the data dir
+    const prune = flags['prune-unreachable'] === true;
+    const grace = str(flags.grace);
+    if (grace !== undefined && !/^\d+$/.test(grace)) throw new Error('--grace takes a number of seconds');
+    const graceMs = grace === undefined ? null : Number(grace) * 1000;
+    // with a server on the data dir, only it knows which pushes are in flight: it collects
     const pid = runningServer(config.dataDir);
-    if (pid !== null) throw new Error(`a gitwell server (pid ${pid}) is using ${config.dataDir}: stop it first`);
-    const store = openStore(config.dataDir);
-    try {
-      const r = await collectGarbage(store, { pruneUnreachable: flags['prune-unreachable'] === true });
-      if (json) console.log(JSON.stringify(r));
-      else console.log(`gc: ${r.removed} objects removed (${r.removedBytes} bytes), ${r.kept} kept, ${r.unreachable} unreachable memberships dropped, over ${r.repos} repos`);
-    } finally {
-      store.close();
+    let r: GcReport;
+    if (pid !== null) {
+      r = await askServerForGc(config.dataDir, pid, { graceMs, pruneUnreachable: prune }, 30 * 60_000);
+    } else {
+      const store = openStore(config.dataDir);
+      try {
+        // nothing is in flight without a server: what no repo holds goes now unless told otherwise
+        r = await collectorOf(store).run({ graceMs: graceMs ?? 0, pruneUnreachable: prune, othersWriting: () => otherWritersAlive(config.dataDir) });
+      } finally {
+        store.close();
+      }
     }
+    if (json) console.log(JSON.stringify(r));
+    else console.log(`gc: ${gcSummary(r)}`);
     return;
   }
   if (cmd === 'import') {
@@ -175,6 +185,8 @@ async function main(argv: string[]): Promise<void> {
     const { org, namespace, slug } = repoName(full, 'import');
     const store = openStore(config.dataDir);
     const progress = new Progress();
+    // while it writes, no collector (the server's, or an offline gc) takes its objects
+    const release = holdWriterMark(config.dataDir);
     try {
       const r = await importRepository(store, config, source, { org, namespace, slug, visibility: flags.public === true ? 'public' : undefined }, json ? undefined : progress.onImport, CLI_ACTOR);
       progress.end();
@@ -185,6 +197,7 @@ async function main(argv: string[]): Promise<void> {
           `${r.warnings} fsck warnings, in ${r.seconds.toFixed(1)} s`);
       }
     } finally {
+      release();
       store.close();
     }
     return;

@@ -73,6 +73,12 @@ export const ConfigSchema = z.object({
   quotaRepos: z.coerce.number().int().positive(),
   quotaStorageBytes: z.coerce.number().int().positive(),
   quotaApiCallsPerMonth: z.coerce.number().int().positive(),
+  /** bytes of pushes an org may send per calendar month (UTC), accepted or refused */
+  quotaTransferBytesPerMonth: z.coerce.number().int().positive(),
+  /** online garbage collection: how often it runs (0: only when asked), and how long an
+   * object held by no repo is kept before it goes (see services/gc.ts) */
+  gcIntervalSeconds: z.coerce.number().int().min(0),
+  gcGraceSeconds: z.coerce.number().int().min(0),
   /** fsck level of every message id, for pushes and for objects the REST API writes */
   fsck: FsckSettings,
 });
@@ -109,6 +115,9 @@ export function loadConfig(flags: Partial<Record<keyof Config, string | number |
     quotaRepos: pick('quotaRepos', 'GITWELL_QUOTA_REPOS', 100_000),
     quotaStorageBytes: pick('quotaStorageBytes', 'GITWELL_QUOTA_STORAGE_BYTES', 1024 ** 4),
     quotaApiCallsPerMonth: pick('quotaApiCallsPerMonth', 'GITWELL_QUOTA_API_CALLS_PER_MONTH', 1_000_000_000),
+    gcIntervalSeconds: pick('gcIntervalSeconds', 'GITWELL_GC_INTERVAL_SECONDS', 3600),
+    gcGraceSeconds: pick('gcGraceSeconds', 'GITWELL_GC_GRACE_SECONDS', 3600),
+    quotaTransferBytesPerMonth: pick('quotaTransferBytesPerMonth', 'GITWELL_QUOTA_TRANSFER_BYTES_PER_MONTH', 10 * 1024 ** 4),
     fsck: Object.fromEntries(
       Object.entries(env)
         .filter(([k, v]) => k.startsWith(FSCK_ENV_PREFIX) && v !== undefined)

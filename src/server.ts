@@ -11,6 +11,9 @@ import { listen } from './http/uws.js';
 import { HotCache, hotPath } from './http/v1/hot.js';
 import { quotas } from './services/limits.js';
 import { systemClock } from './core/clock.js';
+import { collectorOf, gcSummary, type GcOptions } from './services/gc.js';
+import { answerGcRequests } from './services/gc-requests.js';
+import { otherWritersAlive } from './services/other-writers.js';
 
 /** In the data dir while a server runs on it: its pid. */
 export const SERVER_PID_FILE = 'server.pid';
@@ -50,13 +53,29 @@ export async function startServer(config: Config): Promise<Server> {
   const hot = config.hotCacheBytes > 0 ? new HotCache(config.hotCacheBytes) : undefined;
   const clock = systemClock;
   const app = createApp(store, config, routes, packCache, hot, clock);
+  // no route takes a larger body: one that is refused at once, whatever route it is for
+  const maxBodyBytes = Math.max(config.maxPushBytes, config.maxUploadRequestBytes, config.v1MaxBodyBytes);
   // the synchronous front: the hot reads when their cache is on, and the 429s always
-  const listening = await listen(config.host, config.port, app, hotPath(store, config, hot, clock));
+  const listening = await listen(config.host, config.port, app, hotPath(store, config, hot, clock), { maxBodyBytes });
+  // online gc: on a schedule, and when `gitwell gc` asks (services/gc-requests.ts)
+  const collector = collectorOf(store);
+  const graceMs = config.gcGraceSeconds * 1000;
+  const othersWriting = () => otherWritersAlive(config.dataDir);
+  const collect = (opts: GcOptions) =>
+    collector.run({ ...opts, othersWriting }).then((r) => {
+      if (r.removed > 0 || r.orphanMembers > 0 || r.unreachable > 0) console.error(`gitwell: gc: ${gcSummary(r)}`);
+      return r;
+    });
+  const schedule = config.gcIntervalSeconds > 0 ? setInterval(() => collect({ graceMs }).catch((e) => console.error('gitwell: gc failed:', e)), config.gcIntervalSeconds * 1000) : null;
+  schedule?.unref();
+  const stopAnswering = answerGcRequests(config.dataDir, collect, graceMs);
   return {
     port: listening.port,
     url: `http://${config.host}:${listening.port}`,
     store,
     async close() {
+      if (schedule) clearInterval(schedule);
+      stopAnswering();
       listening.close();
       // counts kept in memory (API calls, git transfer) go to the store before it closes
       await quotas(store, config).close();

@@ -56,6 +56,7 @@ interface CoreExports {
   walkerKind(w: number): number;
   walkerNext(w: number): number;
   walkerVisit(w: number, type: number, p: number, len: number): number;
+  walkerConflict(w: number): number;
   myers(a: number, n: number, b: number, m: number, costLimit: number): number;
   myersResult(): number;
   myersWasLimited(): number;
@@ -387,6 +388,15 @@ export class ObjectWalker {
     } finally {
       core.free(p);
     }
+  }
+
+  /**
+   * The first oid linked as two different kinds (a blob-mode and a tree-mode tree entry naming
+   * the same object, say): one of the links is wrong, whatever the object is. Null if none.
+   */
+  get conflict(): { oid: Buffer; first: number; second: number } | null {
+    const c = core.walkerConflict(this.#ptr()) >>> 0;
+    return c === 0 ? null : { oid: oidOut(), first: c >> 8, second: c & 0xff };
   }
 
   /** True if oid has been seen or marked. */

@@ -8,7 +8,8 @@
  *   repo_objects  u32 repo id + oid -> empty (membership)
  *   refs          "<repo id>:<ref name>" -> hex oid (":" cannot appear in a ref name), versioned;
  *                 and "stamp:<repo id>" -> "", whose version moves whenever the repo record is
- *                 written or the repo's first branches are created (see firstBranches)
+ *                 written or deleted or the repo's first branches are created (see
+ *                 firstBranches); every ref transaction is conditioned on it (see updateRefs)
  *   repos         repo id -> RepoRecord;  repo_names "org/ns/slug" -> repo id
  *   orgs, keys, tokens, generations   credentials (storage/accounts.ts)
  *   audit         the audit log (storage/audit-log.ts), written in each change's own transaction
@@ -21,14 +22,14 @@
 import fs from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { firstBranchesDefault } from '../src/core/default-branch.js';
-import { conflict, notFound } from '../src/core/errors.js';
+import { conflict, GitwellError, notFound } from '../src/core/errors.js';
 import { isName } from '../src/core/names.js';
 import { ChainReader } from '../src/core/pack/chain.js';
 import { Accounts } from './accounts.js';
 import { auditEntry, listAudit, refUpdateRecords } from './audit-log.js';
 import { encodeRecord, RecordSlabs, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
 import type {
-  Actor, AuditQuery, AuditRecord, GarbageCollected, KeyRecord, NewObject, NewRepo, ObjectWriter, PackedObject, ObjectInfo, OrgRecord, RefEntry,
+  Actor, AuditQuery, AuditRecord, KeyRecord, Membership, NewObject, NewRepo, ObjectWriter, PackedObject, ObjectInfo, OrgRecord, RefEntry,
   RefUpdate, RefUpdateResult, RepoRecord, Store, StoredObject, TokenRecord, WriteContext,
 } from './store.js';
 import { compactUsage, readUsage, usageAdd } from './usage-counters.js';
@@ -79,8 +80,6 @@ const HEADS = 'refs/heads/';
 
 /** What a ref update that creates a repo's first branches writes besides the refs. */
 interface FirstBranches {
-  /** the stamp as read: the write lands only if it is still so */
-  stamp: { version?: number } | undefined;
   record: RepoRecord;
   /** the new default branch, or null when the configured one is among those created */
   defaultBranch: string | null;
@@ -298,12 +297,18 @@ export class LmdbStore implements Store {
    * (lmdb-js's promises for nested conditions do not, when an earlier write of the same
    * transaction broke an outer one); a race lost between the check and the write is checked
    * again from the start. The caller hears the result once the transaction is flushed to
-   * disk; the main thread never waits for the disk.
+   * disk; the main thread never waits for the disk. A repo deleted before the writes land
+   * (its record gone, its stamp moved) gets none of them: NOT_FOUND "repo deleted".
    */
   async updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects: Iterable<NewObject> = [], ctx: WriteContext = {}): Promise<RefUpdateResult[]> {
     const memberKeys = [...members].map((m) => memberKey(repoId, m));
     const records = [...objects].map((o) => [oidKey(o.oid), encodeRecord(o)] as const);
     for (let attempt = 0; ; attempt++) {
+      // the repo as read: its deletion moves its stamp, so every write below is conditioned
+      // on the stamp too, and a deletion landing meanwhile makes them all not land
+      const stamp = this.refs.getEntry(stampKey(repoId));
+      const record = this.repos.get(repoId);
+      if (!record) throw new GitwellError('NOT_FOUND', 'repo deleted', { repo_id: repoId });
       const keys = updates.map((u) => refKey(repoId, u.name));
       const seen = keys.map((k) => this.refs.getEntry(k));
       const results: RefUpdateResult[] = updates.map((u, i) => {
@@ -316,10 +321,8 @@ export class LmdbStore implements Store {
       }
       const passing = updates.flatMap((_, i) => (results[i].ok ? [i] : []));
       if (passing.length === 0) return results;
-      const first = this.firstBranches(repoId, updates, passing, seen);
-      // a repo deleted meanwhile has no org to log under (and no one can read its refs)
-      const repo = first?.record ?? this.repos.get(repoId);
-      const extra = refUpdateRecords(repo, updates, passing, results, first && first.defaultBranch !== null ? first.defaultBranch : null, ctx);
+      const first = this.firstBranches(record, updates, passing, seen);
+      const extra = refUpdateRecords(record, updates, passing, results, first && first.defaultBranch !== null ? first.defaultBranch : null, ctx);
 
       // removed once read; a crash in between leaves one tiny key behind, which no other
       // process may clean up (it cannot tell a dead writer's receipt from a live one's)
@@ -348,10 +351,11 @@ export class LmdbStore implements Store {
         for (const [k, v] of extra.audit) this.audit.put(k, v);
         for (const [k, v] of extra.usage) this.usage.put(k, v);
       };
-      // each passing ref as read, and with the first branches the stamp: of two racing first
-      // pushes one lands, the other is read again (then not first) and leaves the default alone
+      // each passing ref as read, and the stamp: a deletion of the repo, a change of its record
+      // or a racing first push moved it, and this is read again (of two racing first pushes one
+      // lands, the other is then not first and leaves the default alone)
       const guards: Array<{ key: string; entry: { version?: number } | undefined }> = passing.map((i) => ({ key: keys[i], entry: seen[i] }));
-      if (first) guards.push({ key: stampKey(repoId), entry: first.stamp });
+      guards.push({ key: stampKey(repoId), entry: stamp });
       // the receipt, not these promises, says whether the writes landed; they are listened to
       // only so that a failed transaction leaves none of them unhandled
       const nest = (n: number): void => {
@@ -387,14 +391,12 @@ export class LmdbStore implements Store {
    * the record (updateRepo), so the record written cannot undo a change made meanwhile, and of
    * racing first pushes only the first to land decides the default.
    */
-  private firstBranches(repoId: number, updates: RefUpdate[], passing: number[], seen: Array<{ version?: number } | undefined>): FirstBranches | null {
+  private firstBranches(record: RepoRecord, updates: RefUpdate[], passing: number[], seen: Array<{ version?: number } | undefined>): FirstBranches | null {
     const created = passing.filter((i) => !seen[i] && updates[i].next !== null && updates[i].name.startsWith(HEADS)).map((i) => updates[i].name.slice(HEADS.length));
     if (created.length === 0) return null;
     // "0" follows "/": the range is every ref under refs/heads/
-    for (const _ of this.refs.getKeys({ start: refKey(repoId, HEADS), end: refKey(repoId, 'refs/heads0'), limit: 1 })) return null;
-    const record = this.repos.get(repoId);
-    if (!record) return null;
-    return { stamp: this.refs.getEntry(stampKey(repoId)), record, defaultBranch: firstBranchesDefault(record.defaultBranch, created) };
+    for (const _ of this.refs.getKeys({ start: refKey(record.id, HEADS), end: refKey(record.id, 'refs/heads0'), limit: 1 })) return null;
+    return { record, defaultBranch: firstBranchesDefault(record.defaultBranch, created) };
   }
 
   /** Moves the repo's stamp: inside a write transaction that writes (or removes) its record. */
@@ -518,30 +520,48 @@ export class LmdbStore implements Store {
     return drop.length;
   }
 
-  collectGarbage(): GarbageCollected {
-    const live = new Set<string>();
-    for (const key of this.members.getKeys()) live.add(key.toString('latin1', 4, 24));
-    // what a kept entry is a delta on is kept too, down its whole chain
-    const todo = [...live];
-    while (todo.length > 0) {
-      const v = this.record(Buffer.from(todo.pop()!, 'latin1'));
-      const base = v && recordEntry(v)?.base;
-      if (!base) continue;
-      const b = base.toString('latin1');
-      if (!live.has(b)) {
-        live.add(b);
-        todo.push(b);
-      }
+  membershipPage(after: Membership | null, limit: number): Membership[] {
+    const out: Membership[] = [];
+    const start = after ? memberKey(after.repoId, after.oid) : undefined;
+    for (const key of this.members.getKeys({ start, limit: limit + 1 })) {
+      if (start && key.equals(start)) continue;
+      if (out.length === limit) break;
+      out.push({ repoId: key.readUInt32BE(0), oid: Buffer.from(key.subarray(4, 24)) });
     }
-    const drop: Buffer[] = [];
-    let removedBytes = 0;
-    for (const { key, value } of this.objects.getRange()) {
-      if (live.has(key.toString('latin1'))) continue;
-      drop.push(Buffer.from(key));
-      removedBytes += value.length;
+    return out;
+  }
+
+  objectPage(after: Buffer | null, limit: number): Buffer[] {
+    const out: Buffer[] = [];
+    for (const key of this.objects.getKeys({ start: after ?? undefined, limit: limit + 1 })) {
+      if (after && key.equals(after)) continue;
+      if (out.length === limit) break;
+      out.push(Buffer.from(key));
     }
-    this.removeInBatches(this.objects, drop);
-    return { kept: live.size, removed: drop.length, removedBytes };
+    return out;
+  }
+
+  removeObjects(oids: Buffer[]): { removed: number; bytes: number } {
+    let bytes = 0;
+    let removed = 0;
+    for (let i = 0; i < oids.length; i += 10_000) {
+      this.writeSync(() => {
+        for (const k of oids.slice(i, i + 10_000)) {
+          const v = this.objects.getBinaryFast(k);
+          if (v === undefined) continue;
+          bytes += v.length;
+          removed++;
+          this.objects.removeSync(k);
+        }
+      });
+    }
+    return { removed, bytes };
+  }
+
+  removeMemberships(list: Membership[]): void {
+    const keys = list.map((m) => memberKey(m.repoId, m.oid));
+    this.removeInBatches(this.members, keys);
+    for (const id of new Set(list.map((m) => m.repoId))) this.bump(id);
   }
 
   /** Removes keys in transactions of a bounded size (one huge transaction holds every page). */

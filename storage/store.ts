@@ -157,11 +157,10 @@ export interface ObjectWriter {
   flush(): Promise<void>;
 }
 
-export interface GarbageCollected {
-  /** objects kept, and removed with their bytes as stored */
-  kept: number;
-  removed: number;
-  removedBytes: number;
+/** One object a repo holds. */
+export interface Membership {
+  repoId: number;
+  oid: Buffer;
 }
 
 export interface RefEntry {
@@ -224,6 +223,8 @@ export interface Store {
    * When the updates create the first branches of a repo that had none, and its default branch
    * is not among them, the default becomes one of them (core/default-branch.ts), in the same
    * transaction: racing writers cannot leave HEAD naming a branch that does not exist.
+   * A repo deleted before the transaction lands gets nothing of it: NOT_FOUND "repo deleted"
+   * (deleteRepo and updateRefs serialize: no ref or membership outlives its repo).
    */
   updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects?: Iterable<NewObject>, write?: WriteContext): Promise<RefUpdateResult[]>;
 
@@ -278,14 +279,16 @@ export interface Store {
   // the audit log
   listAudit(query: AuditQuery): AuditRecord[];
 
-  // garbage collection: only while nothing else writes to the store (see services/gc.ts)
+  // garbage collection (services/collector.ts decides what goes; these read pages and remove)
   /** Drops the repo's membership of every object `keep` says no to; returns how many went. */
   retainMembers(repoId: number, keep: (oid: Buffer) => boolean): number;
-  /**
-   * Removes every object no repo holds, except what a kept object's pack entry is a delta
-   * on (transitively): its content depends on it.
-   */
-  collectGarbage(): GarbageCollected;
+  /** Up to `limit` memberships in key order (repo id, then oid), after `after` (a page's last). */
+  membershipPage(after: Membership | null, limit: number): Membership[];
+  /** Up to `limit` object ids in order, after `after` (a page's last). */
+  objectPage(after: Buffer | null, limit: number): Buffer[];
+  /** Removes these objects, in transactions of a bounded size; how many there were, and their stored bytes. */
+  removeObjects(oids: Buffer[]): { removed: number; bytes: number };
+  removeMemberships(list: Membership[]): void;
 
   close(): void;
 }

@@ -5,6 +5,10 @@
  */
 import type { CommitGraph, CommitInfo } from './commit-graph.js';
 import { Heap } from './heap.js';
+import { finish, type Steps } from './slice.js';
+
+/** Commits a walk takes between two chances to stop (core/slice.ts). */
+const STEP_COMMITS = 256;
 
 /** A max-heap on commit time; among equal times, first in first out (git's prio_queue). */
 class CommitQueue implements Iterable<CommitInfo> {
@@ -34,6 +38,11 @@ const SLOP = 5;
  * commit (so a queued one could not reach it without a clock skew), plus SLOP more steps.
  */
 export function revList(g: CommitGraph, include: string[], exclude: string[]): CommitInfo[] {
+  return finish(revListSteps(g, include, exclude));
+}
+
+/** revList in steps: it stops every few hundred commits (see core/slice.ts). */
+export function* revListSteps(g: CommitGraph, include: string[], exclude: string[]): Steps<CommitInfo[]> {
   const flags = new Map<string, number>();
   const q = new CommitQueue();
   const enqueue = (oid: string, f: number) => {
@@ -63,7 +72,8 @@ export function revList(g: CommitGraph, include: string[], exclude: string[]): C
   const listed: CommitInfo[] = [];
   let oldestListed = Infinity;
   let slop = SLOP;
-  while (q.size > 0) {
+  for (let n = 1; q.size > 0; n++) {
+    if (n % STEP_COMMITS === 0) yield;
     const c = q.pop();
     if (flags.get(c.oid)! & UNINTERESTING) {
       for (const p of c.parents) markExcluded(p);

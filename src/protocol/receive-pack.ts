@@ -31,6 +31,8 @@ import { Slicer } from '../core/slice.js';
 import type { PackCache } from '../services/pack-cache.js';
 import { clonePackKey, warmClonePack } from './upload-pack.js';
 import { afterRefsChanged } from '../services/clone-warmth.js';
+import { tracePush } from '../services/push-trace.js';
+import { writeGate } from '../services/gc.js';
 
 interface Command {
   old: string;
@@ -66,7 +68,14 @@ function parseCommands(head: Buffer): Commands {
     let line = trimLf(p.payload.toString('utf8'));
     const nul = line.indexOf('\0');
     if (nul >= 0) {
-      if (commands.length === 0) caps = new Set(line.slice(nul + 1).split(' ').filter(Boolean));
+      if (commands.length === 0) {
+        caps = new Set(line.slice(nul + 1).split(' ').filter(Boolean));
+        // a sha256 repository's push (git itself stops before sending one): its ids are not ours
+        const format = [...caps].find((c) => c.startsWith('object-format='));
+        if (format !== undefined && format !== 'object-format=sha1') {
+          throw new GitwellError('VALIDATION_ERROR', `${format.slice(0, 34)} is not supported: this server keeps sha1 repositories only`);
+        }
+      }
       line = line.slice(0, nul);
     }
     if (line.startsWith('shallow ')) continue;
@@ -150,10 +159,14 @@ export interface ReceiveOptions {
 export async function receivePack(store: Store, repo: RepoRecord, body: FileSource, opts: ReceiveOptions = {}): Promise<Buffer> {
   const { commands, caps, packAt } = readCommands(body);
   if (commands.length === 0) return Buffer.from(FLUSH);
+
   const pack = body.slice(packAt);
+  // from its first object to its ref transaction a push holds objects no repo holds yet: the
+  // collector keeps out meanwhile (services/gc.ts)
+  const push = () => writeGate(store).write(() => applyPush(store, repo, commands, caps, pack, opts));
   const large = opts.large;
-  if (large && pack.size >= large.bytes) return large.gate.run(() => applyPush(store, repo, commands, caps, pack, opts));
-  return applyPush(store, repo, commands, caps, pack, opts);
+  if (large && pack.size >= large.bytes) return large.gate.run(push);
+  return push();
 }
 
 async function applyPush(store: Store, repo: RepoRecord, commands: Command[], caps: Set<string>, pack: FileSource, opts: ReceiveOptions): Promise<Buffer> {
@@ -178,7 +191,9 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   }
   if (pack.size > 0) {
     try {
+      await tracePush(repo, 'ingest-began');
       const r = await ingestPack(store, repo.id, pack, { fsck: opts.fsck });
+      await tracePush(repo, 'ingest-done');
       fresh.add(r.index, r.types, r.objectSizes);
       packObjects = r.objects;
       packedCount = r.thin === 0 ? r.objects : 0;
@@ -217,7 +232,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   if (connectError) {
     for (const c of commands) c.error ??= 'missing necessary objects';
     progress.push(`error: connectivity check failed: ${connectError}\n`);
-  }
+  } else await tracePush(repo, 'connected');
 
   if (repo.denyNonFastForwards) {
     const graph = new CommitGraph(finder);
@@ -250,6 +265,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
       progress.push(`error: ${why}\n`);
       return report(caps, 'ok', commands, progress);
     }
+    if (results.some((r) => r.ok)) await tracePush(repo, 'refs-committed');
     results.forEach((r, i) => {
       if (!r.ok) todo[i].error = r.reason === 'atomic push failed' ? r.reason : `failed to update ref: it is now ${r.current ?? 'absent'} (fetch first)`;
     });

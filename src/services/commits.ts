@@ -26,6 +26,7 @@ import { branchRef } from './refs.js';
 import { applyEdits, EditError, type TextEdit } from './text-edit.js';
 import { blobObject, TreeEditor, type NewObject, type TreeNode } from './tree-edit.js';
 import { fsckNewObjects } from './fsck-new-objects.js';
+import { writeGate } from './gc.js';
 
 export interface PersonInput {
   name: string;
@@ -265,7 +266,9 @@ export async function writeCommit(
   let r: RefUpdateResult;
   try {
     const write: WriteContext = limits.storageKey && fresh > 0 ? { ...by, usage: { [limits.storageKey]: { storage_bytes: fresh } } } : by;
-    [r] = await store.updateRefs(repo.id, [{ name: branchRef(branch), expect: head, next: sha }], objects.map((o) => o.oid), true, objects, write);
+    // an object of the commit may be in the store already, held by no repo: the collector
+    // must not take it between now and the transaction that makes it a member (services/gc.ts)
+    [r] = await writeGate(store).write(() => store.updateRefs(repo.id, [{ name: branchRef(branch), expect: head, next: sha }], objects.map((o) => o.oid), true, objects, write));
   } catch (e) {
     // nothing was written (a full disk fails the whole transaction)
     limits.notWritten?.(fresh);

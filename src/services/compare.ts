@@ -13,15 +13,17 @@
  * first out (as git's prio_queue does) and an excluded commit excludes its already-walked
  * ancestors at once (git's mark_parents_uninteresting).
  */
-import { diffTreePair, DEFAULT_LIMITS, type DiffOptions, type DiffResult } from '../core/diff/file-diff.js';
+import { diffTreePairSteps, DEFAULT_LIMITS, type DiffOptions, type DiffResult } from '../core/diff/file-diff.js';
+import type { Steps } from '../core/slice.js';
+import { heavy } from './heavy.js';
 import { GitwellError } from '../core/errors.js';
 import { parseCommit } from '../core/object/commit.js';
 import type { ObjectFinder } from '../core/object/finder.js';
 import { oidToHex } from '../core/oid.js';
 import { CommitGraph, type CommitInfo } from '../core/commit-graph.js';
-import { mergeBases } from '../core/merge/merge-base.js';
+import { mergeBasesSteps } from '../core/merge/merge-base.js';
 import { mergeCommits } from '../core/merge/ort.js';
-import { oldestFirst, revList } from '../core/rev-list.js';
+import { oldestFirst, revListSteps } from '../core/rev-list.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
 import { commitJson, type CommitJson } from './history.js';
 import { repoFinder, resolveRev } from './objects.js';
@@ -40,12 +42,19 @@ function resolveField(store: Store, repo: RepoRecord, field: 'base' | 'head', re
   }
 }
 
-/** `git diff base head`. */
-export function diff(store: Store, repo: RepoRecord, baseRev: string, headRev: string, opts: DiffOptions = {}): DiffResult & { base: string; head: string } {
+/** `git diff base head`, in slices (services/heavy.ts). */
+export async function diff(store: Store, repo: RepoRecord, baseRev: string, headRev: string, opts: DiffOptions = {}): Promise<DiffResult & { base: string; head: string }> {
+  // names are resolved before the work queues: a bad one is answered at once
   const base = resolveField(store, repo, 'base', baseRev);
   const head = resolveField(store, repo, 'head', headRev);
+  return heavy('the diff', () => diffSteps(store, repo, base, head, opts));
+}
+
+type Side = ReturnType<typeof resolveField>;
+
+function* diffSteps(store: Store, repo: RepoRecord, base: Side, head: Side, opts: DiffOptions): Steps<DiffResult & { base: string; head: string }> {
   const finder = repoFinder(store, repo);
-  const r = diffTreePair(finder, base.tree, head.tree, opts);
+  const r = yield* diffTreePairSteps(finder, base.tree, head.tree, opts);
   return { base: base.commit ?? oidToHex(base.tree), head: head.commit ?? oidToHex(head.tree), ...r };
 }
 
@@ -74,25 +83,35 @@ export interface CompareResult extends DiffResult {
  * GitHub's compare base...head: the files are the diff merge_base..head; `mergeable` and
  * `conflicts` are those of merging head into base as `git merge-tree` would (core/merge/).
  */
-export function compare(store: Store, repo: RepoRecord, baseRev: string, headRev: string, opts: DiffOptions = {}): CompareResult {
-  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+export async function compare(store: Store, repo: RepoRecord, baseRev: string, headRev: string, opts: DiffOptions = {}): Promise<CompareResult> {
+  // names are resolved before the work queues: a bad one is answered at once
   const base = resolveField(store, repo, 'base', baseRev);
   const head = resolveField(store, repo, 'head', headRev);
   if (base.commit === null || head.commit === null) {
     const field = base.commit === null ? 'base' : 'head';
     throw new GitwellError('UNPROCESSABLE', `${field}: compare needs a commit, not a tree`, { field });
   }
+  return heavy('the compare', () => compareSteps(store, repo, { commit: base.commit!, tree: base.tree }, { commit: head.commit!, tree: head.tree }, opts));
+}
+
+/**
+ * The walks and the diff stop every few hundred commits or files; the merge check (the merge
+ * engine) runs as one step.
+ */
+function* compareSteps(store: Store, repo: RepoRecord, base: { commit: string; tree: Buffer }, head: { commit: string; tree: Buffer }, opts: DiffOptions): Steps<CompareResult> {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const finder = repoFinder(store, repo);
   const g = new CommitGraph(finder);
-  const bases = mergeBases(g, base.commit, head.commit);
+  const bases = yield* mergeBasesSteps(g, base.commit, head.commit);
   if (bases.length === 0) {
     throw new GitwellError('UNPROCESSABLE', 'base and head have no common ancestor', { base: base.commit, head: head.commit });
   }
   const mb = bases[0];
-  const ahead = revList(g, [head.commit], [base.commit]);
-  const behind = revList(g, [base.commit], [head.commit]);
+  const ahead = yield* revListSteps(g, [head.commit], [base.commit]);
+  const behind = yield* revListSteps(g, [base.commit], [head.commit]);
   const mbTree = Buffer.from(g.get(mb)!.tree, 'hex');
-  const d = diffTreePair(finder, mbTree, head.tree, opts);
+  const d = yield* diffTreePairSteps(finder, mbTree, head.tree, opts);
+  yield;
   const merge = mergeCommits(finder, base.commit, head.commit, { graph: g, ours: 'base', theirs: 'head' });
   return {
     base: base.commit,

@@ -8,6 +8,7 @@ import type { Ident } from '../core/object/ident.js';
 import { oidToHex } from '../core/oid.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
 import { isSha } from './objects.js';
+import { finish, finishSliced, type Steps } from '../core/slice.js';
 
 export interface CommitJson {
   sha: string;
@@ -58,9 +59,19 @@ export function getCommit(store: Store, repo: RepoRecord, sha: string): CommitJs
 
 /** A page of first-parent history from `start`; `next` is where the following page starts. */
 export function logFirstParent(store: Store, start: Buffer, limit: number): { commits: CommitJson[]; next: string | null } {
+  return finish(logSteps(store, start, limit));
+}
+
+/** logFirstParent in time slices, for a request path (a commit's message may be megabytes). */
+export function logFirstParentSliced(store: Store, start: Buffer, limit: number): Promise<{ commits: CommitJson[]; next: string | null }> {
+  return finishSliced(logSteps(store, start, limit));
+}
+
+function* logSteps(store: Store, start: Buffer, limit: number): Steps<{ commits: CommitJson[]; next: string | null }> {
   const commits: CommitJson[] = [];
   let cur: string | null = oidToHex(start);
   while (cur !== null && commits.length < limit) {
+    if (commits.length > 0) yield;
     const oid = Buffer.from(cur, 'hex');
     const o = store.viewObject(oid);
     if (!o || o.type !== 1) break; // the end of a shallow history

@@ -1,6 +1,8 @@
 /**
  * Quotas and usage counters, per org: repositories, bytes stored, API calls per UTC calendar
- * month; and, metered without a quota, git smart HTTP requests and bytes in and out per month.
+ * month, bytes of pushes received per month (transfer: a push counts whether it is accepted or
+ * refused, so refused pushes cannot fill a disk outside every quota); and, metered without a
+ * quota, git smart HTTP requests and bytes in and out per month.
  *
  * What a crash may lose, and why:
  * - storage bytes: nothing. They are added in the same transaction as the objects they count
@@ -21,10 +23,11 @@ export interface QuotaLimits {
   quotaStorageBytes: number;
   quotaApiCallsPerMonth: number;
   usageFlushMs?: number;
+  quotaTransferBytesPerMonth?: number;
 }
 
 /** The counters kept per org and month: "<org>:<YYYY-MM>". */
-export type MonthCounter = 'api_calls' | 'git_requests' | 'git_bytes_in' | 'git_bytes_out';
+export type MonthCounter = 'api_calls' | 'git_requests' | 'git_bytes_in' | 'git_bytes_out' | 'transfer_bytes';
 /** The counters kept per org: "<org>". */
 export type OrgCounter = 'storage_bytes';
 
@@ -205,6 +208,21 @@ export class Quotas {
     const b = this.storage(org);
     b.reserved -= bytes;
     b.stored += bytes;
+  }
+
+  /**
+   * Counts `bytes` of a push received for the org, then throws QUOTA_EXCEEDED when the
+   * month's transfer is over the quota: the bytes came whatever the answer, so they count.
+   */
+  countTransfer(org: string, bytes: number): void {
+    const c = this.counter(org);
+    add(c.pending, 'transfer_bytes', bytes);
+    this.later();
+    const max = this.limits.quotaTransferBytesPerMonth ?? Infinity;
+    const used = (c.stored.transfer_bytes ?? 0) + (c.flying.transfer_bytes ?? 0) + (c.pending.transfer_bytes ?? 0);
+    if (used > max) {
+      throw new GitwellError('QUOTA_EXCEEDED', `the org's monthly transfer quota of ${max} bytes of pushes is used up`, { quota: 'transfer_bytes_per_month', max, used, month: c.month });
+    }
   }
 
   /** Gives back bytes reserved for objects that were not written after all. */

@@ -16,7 +16,7 @@ import { parseCommit, commitParents, commitTime } from './commit';
 import {
   walkerNew as _walkerNew, walkerFree as _walkerFree, walkerMark as _walkerMark,
   walkerPush as _walkerPush, walkerHas as _walkerHas, walkerSize as _walkerSize,
-  walkerKind as _walkerKind, walkerNext as _walkerNext, walkerVisit as _walkerVisit,
+  walkerKind as _walkerKind, walkerNext as _walkerNext, walkerVisit as _walkerVisit, walkerConflict as _walkerConflict,
 } from './walk';
 import { myers as _myers, myersHunks, myersLimited } from './myers';
 import { internLines as _internLines, internA, internB, internDistinct, internOut } from './lines';
@@ -85,6 +85,8 @@ export function walkerKind(w: usize): u32 { return _walkerKind(w); }
 export function walkerNext(w: usize): i32 { return _walkerNext(w, IO); }
 /** 0, -3, -4, -5 or -6. */
 export function walkerVisit(w: usize, type: i32, p: usize, len: usize): i32 { return _walkerVisit(w, type, p, len); }
+/** An oid linked as two kinds: (first << 8 | second) with the oid in io, or 0. */
+export function walkerConflict(w: usize): u32 { return _walkerConflict(w, IO); }
 
 // --- myers ------------------------------------------------------------------------------
 

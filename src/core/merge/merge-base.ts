@@ -10,6 +10,10 @@
  */
 import type { CommitInfo } from '../commit-graph.js';
 import { Heap } from '../heap.js';
+import { finish, type Steps } from '../slice.js';
+
+/** Commits a walk takes between two chances to stop (core/slice.ts). */
+const STEP_COMMITS = 256;
 
 export interface CommitSource {
   get(oid: string): CommitInfo | null;
@@ -36,7 +40,7 @@ class DateQueue {
 }
 
 /** paint_down_to_common; `flags` keeps the marks (the caller inspects them). */
-function paint(g: CommitSource, one: CommitInfo, twos: CommitInfo[], flags: Map<string, number>): CommitInfo[] {
+function* paint(g: CommitSource, one: CommitInfo, twos: CommitInfo[], flags: Map<string, number>): Steps<CommitInfo[]> {
   const mark = (c: CommitInfo, f: number) => flags.set(c.oid, (flags.get(c.oid) ?? 0) | f);
   mark(one, P1);
   if (twos.length === 0) return [one];
@@ -51,7 +55,8 @@ function paint(g: CommitSource, one: CommitInfo, twos: CommitInfo[], flags: Map<
     for (const c of q) if (!((flags.get(c.oid) ?? 0) & STALE)) return true;
     return false;
   };
-  while (q.size > 0 && nonStale()) {
+  for (let n = 1; q.size > 0 && nonStale(); n++) {
+    if (n % STEP_COMMITS === 0) yield;
     const c = q.pop();
     let f = (flags.get(c.oid) ?? 0) & (P1 | P2 | STALE);
     if (f === (P1 | P2)) {
@@ -83,7 +88,7 @@ function byDate(list: CommitInfo[]): CommitInfo[] {
   return out;
 }
 
-function removeRedundant(g: CommitSource, array: CommitInfo[]): CommitInfo[] {
+function* removeRedundant(g: CommitSource, array: CommitInfo[]): Steps<CommitInfo[]> {
   const redundant = new Array<boolean>(array.length).fill(false);
   for (let i = 0; i < array.length; i++) {
     if (redundant[i]) continue;
@@ -95,7 +100,7 @@ function removeRedundant(g: CommitSource, array: CommitInfo[]): CommitInfo[] {
       index.push(j);
     }
     const flags = new Map<string, number>();
-    paint(g, array[i], work, flags);
+    yield* paint(g, array[i], work, flags);
     if ((flags.get(array[i].oid) ?? 0) & P2) redundant[i] = true;
     work.forEach((w, k) => {
       if ((flags.get(w.oid) ?? 0) & P1) redundant[index[k]] = true;
@@ -106,13 +111,18 @@ function removeRedundant(g: CommitSource, array: CommitInfo[]): CommitInfo[] {
 
 /** get_merge_bases(a, b): the best common ancestors, newest first; [] when unrelated. */
 export function mergeBases(g: CommitSource, a: string, b: string): string[] {
+  return finish(mergeBasesSteps(g, a, b));
+}
+
+/** mergeBases in steps: it stops every few hundred commits (see core/slice.ts). */
+export function* mergeBasesSteps(g: CommitSource, a: string, b: string): Steps<string[]> {
   const ca = g.get(a);
   const cb = g.get(b);
   if (!ca || !cb) return [];
   if (a === b) return [a];
   const flags = new Map<string, number>();
-  const painted = paint(g, ca, [cb], flags);
+  const painted = yield* paint(g, ca, [cb], flags);
   const list = byDate(painted.filter((c) => !((flags.get(c.oid) ?? 0) & STALE)));
   if (list.length <= 1) return list.map((c) => c.oid);
-  return byDate(removeRedundant(g, list)).map((c) => c.oid);
+  return byDate(yield* removeRedundant(g, list)).map((c) => c.oid);
 }

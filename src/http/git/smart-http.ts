@@ -23,6 +23,7 @@ import type { Config } from '../../config.js';
 import type { PackCache } from '../../services/pack-cache.js';
 import { Gate } from '../../core/gate.js';
 import type { Spool } from '../../services/spool.js';
+import { tracePush } from '../../services/push-trace.js';
 
 export const GIT_PATH = /^\/([a-z0-9-]+)\/(?:([a-z0-9-]+)\/)?([a-z0-9._-]+?)(?:\.git)?\/(info\/refs|git-upload-pack|git-receive-pack)$/;
 
@@ -101,10 +102,13 @@ export async function handleGit(store: Store, config: Config, req: HttpRequest, 
       if (refused) return { status: 200, headers, body: refused };
       throw err;
     }
-    // the pushed bytes count against the org's storage: reserved now, added to the store with
-    // the push's ref updates (in their transaction), settled after
+    await tracePush(repo, 'received');
     const q = quotas(store, config);
+    // the pushed bytes count against the org's transfer of the month, accepted or refused (so
+    // refused pushes cannot fill a disk outside every quota), and against its storage: reserved
+    // now, added to the store with the push's ref updates (in their transaction), settled after
     try {
+      q.countTransfer(repo.org, spool.size);
       q.chargeStorage(repo.org, spool.size);
     } catch (e) {
       const src = spool.source();

@@ -16,7 +16,7 @@ import { GitwellError, notFound, unprocessable } from '../../core/errors.js';
 import { isTreeMode, MODE_GITLINK } from '../../core/object/tree.js';
 import type { RepoRecord, Store } from '../../../storage/index.js';
 import { lookupPath, resolveRefPath, resolveRev, trimSlashes, type PathEntry } from '../../services/objects.js';
-import { coregitErrorBody } from '../errors.js';
+import { coregitErrorBody, STATUS } from '../errors.js';
 import { cacheControl, matches, notModified } from '../middleware/etag.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
@@ -24,6 +24,8 @@ import { repoFor } from './access.js';
 import { json, parseBody } from './respond.js';
 import { BlobsBatchBody } from './schemas.js';
 import { shortRef } from './tree.js';
+import type { Steps } from '../../core/slice.js';
+import { heavy } from '../../services/heavy.js';
 
 const TYPES: Record<string, string> = {
   json: 'application/json; charset=utf-8',
@@ -63,8 +65,8 @@ export function parseRange(h: string | undefined, size: number): Range {
 }
 
 function unsatisfiable(ctx: Context, size: number): HttpReply {
-  const err = new GitwellError('UNPROCESSABLE', 'range not satisfiable', { size });
-  return { status: 416, headers: { 'content-type': 'application/json', 'content-range': `bytes */${size}` }, body: coregitErrorBody(err, ctx.requestId) };
+  const err = new GitwellError('RANGE_NOT_SATISFIABLE', 'range not satisfiable', { size });
+  return { status: STATUS[err.code], headers: { 'content-type': 'application/json', 'content-range': `bytes */${size}` }, body: coregitErrorBody(err, ctx.requestId) };
 }
 
 /** The file at a ref and path: 404 when there is nothing, 422 for a directory or a submodule. */
@@ -148,20 +150,24 @@ export async function batch(ctx: Context): Promise<HttpReply> {
   const blobs: Array<{ content: string; encoding: 'utf-8' | 'base64'; path: string; sha: string; size: number }> = [];
   const missing: string[] = [];
   let total = 0;
-  for (const p of body.paths) {
-    const path = trimSlashes(p);
-    const entry = path === '' ? null : lookupPath(ctx.store, r.tree, path);
-    const o = entry && !isTreeMode(entry.mode) && entry.mode !== MODE_GITLINK ? ctx.store.viewObject(entry.oid) : undefined;
-    if (!entry || !o || o.type !== 3) {
-      missing.push(p);
-      continue;
+  // up to 100 files of any size, each resolved through its delta chain: heavy work, in slices
+  await heavy('the batch read', function* (): Steps<void> {
+    for (const p of body.paths) {
+      yield;
+      const path = trimSlashes(p);
+      const entry = path === '' ? null : lookupPath(ctx.store, r.tree, path);
+      const o = entry && !isTreeMode(entry.mode) && entry.mode !== MODE_GITLINK ? ctx.store.viewObject(entry.oid) : undefined;
+      if (!entry || !o || o.type !== 3) {
+        missing.push(p);
+        continue;
+      }
+      total += o.data.length;
+      if (total > ctx.config.blobMaxBytes) {
+        throw new GitwellError('PAYLOAD_TOO_LARGE', `the files add up to more than ${ctx.config.blobMaxBytes} bytes: ask for fewer`, { limit: 'blob_max_bytes', max: ctx.config.blobMaxBytes });
+      }
+      const text = isText(o.data);
+      blobs.push({ content: o.data.toString(text ? 'utf8' : 'base64'), encoding: text ? 'utf-8' : 'base64', path, sha: entry.oid.toString('hex'), size: o.data.length });
     }
-    total += o.data.length;
-    if (total > ctx.config.blobMaxBytes) {
-      throw new GitwellError('PAYLOAD_TOO_LARGE', `the files add up to more than ${ctx.config.blobMaxBytes} bytes: ask for fewer`, { limit: 'blob_max_bytes', max: ctx.config.blobMaxBytes });
-    }
-    const text = isText(o.data);
-    blobs.push({ content: o.data.toString(text ? 'utf8' : 'base64'), encoding: text ? 'utf-8' : 'base64', path, sha: entry.oid.toString('hex'), size: o.data.length });
-  }
+  });
   return json(200, { ref: shortRef(r, given), commit_sha: r.commit?.toString('hex') ?? null, blobs, missing });
 }

@@ -8,7 +8,7 @@
  */
 import { invalid } from '../../core/errors.js';
 import { createCommit } from '../../services/commits.js';
-import { getCommit, logFirstParent } from '../../services/history.js';
+import { getCommit, logFirstParentSliced } from '../../services/history.js';
 import { isSha, resolveCommit } from '../../services/objects.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
@@ -17,7 +17,7 @@ import { quotas } from '../../services/limits.js';
 import { json, parseBody, parseQuery } from './respond.js';
 import { CreateCommitBody, ListCommitsQuery } from './schemas.js';
 
-export function list(ctx: Context): HttpReply {
+export async function list(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'read');
   const q = parseQuery(ctx, ListCommitsQuery);
   const ref = q.ref ?? q.branch ?? repo.defaultBranch;
@@ -26,7 +26,7 @@ export function list(ctx: Context): HttpReply {
     if (!isSha(q.cursor)) throw invalid('cursor is not one this API gave out', { field: 'cursor' });
     start = resolveCommit(ctx.store, repo, q.cursor);
   } else start = resolveCommit(ctx.store, repo, ref);
-  const page = logFirstParent(ctx.store, start, q.limit);
+  const page = await logFirstParentSliced(ctx.store, start, q.limit);
   return json(200, { commits: page.commits, ref, has_more: page.next !== null, next_cursor: page.next });
 }
 

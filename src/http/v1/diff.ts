@@ -77,7 +77,7 @@ function wantsPatch(ctx: Context): boolean {
 
 /** The handler of GET …/diff or …/compare (both are rows of the route table, routes.ts). */
 export function handler(kind: 'diff' | 'compare') {
-  return (ctx: Context): HttpReply => {
+  return async (ctx: Context): Promise<HttpReply> => {
     const { repo } = repoFor(ctx, 'read');
     const q = parseQuery(ctx, DiffQuery);
     const unified = wantsPatch(ctx);
@@ -85,10 +85,10 @@ export function handler(kind: 'diff' | 'compare') {
     let r: DiffResult & { base: string; head: string };
     let from: string; // the patch of compare runs from the merge base
     if (kind === 'diff') {
-      r = diff(ctx.store, repo, q.base, q.head, opts);
+      r = await diff(ctx.store, repo, q.base, q.head, opts);
       from = r.base;
     } else {
-      const c = compare(ctx.store, repo, q.base, q.head, opts);
+      const c = await compare(ctx.store, repo, q.base, q.head, opts);
       r = c;
       from = c.merge_base;
     }

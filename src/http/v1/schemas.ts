@@ -99,7 +99,7 @@ export const CreateCommitBody = z.object({
 
 export const ErrorBody = z.object({
   error: z.string(),
-  code: z.enum(['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'VALIDATION_ERROR', 'CONFLICT', 'RATE_LIMITED', 'QUOTA_EXCEEDED', 'PAYLOAD_TOO_LARGE', 'UNPROCESSABLE', 'TIMEOUT', 'INSUFFICIENT_STORAGE', 'INTERNAL_ERROR']),
+  code: z.enum(['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'VALIDATION_ERROR', 'CONFLICT', 'RATE_LIMITED', 'QUOTA_EXCEEDED', 'PAYLOAD_TOO_LARGE', 'RANGE_NOT_SATISFIABLE', 'UNPROCESSABLE', 'TIMEOUT', 'INSUFFICIENT_STORAGE', 'INTERNAL_ERROR']),
   details: z.record(z.string(), z.unknown()).optional(),
   request_id: z.string(),
 });

@@ -12,6 +12,8 @@ import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor } from './access.js';
 import { JSON_TYPE, parseQuery } from './respond.js';
+import { finish, type Steps } from '../../core/slice.js';
+import { heavy } from '../../services/heavy.js';
 import { TreeQuery } from './schemas.js';
 
 const MODES: Record<number, string> = { [0o100644]: '100644', [0o100755]: '100755', [0o120000]: '120000', [0o40000]: '040000', [MODE_GITLINK]: '160000' };
@@ -21,7 +23,7 @@ const MODES: Record<number, string> = { [0o100644]: '100644', [0o100755]: '10075
  * thousands of them), depth-first in git's order. A listing is a function of the tree's sha,
  * the base path, `recursive` and the cap: it never changes, so it is cached (LRU, by bytes).
  */
-function listTree(store: Store, tree: Buffer, base: string, recursive: boolean, cap: number): { items: Buffer; truncated: boolean } {
+async function listTree(store: Store, tree: Buffer, base: string, recursive: boolean, cap: number): Promise<{ items: Buffer; truncated: boolean }> {
   const key = `${tree.toString('hex')}\0${recursive ? 1 : 0}\0${cap}\0${base}`;
   const hit = listings.get(key);
   if (hit) {
@@ -29,9 +31,16 @@ function listTree(store: Store, tree: Buffer, base: string, recursive: boolean, 
     listings.set(key, hit);
     return hit;
   }
+  // one directory is quick; a whole tree is heavy work, run in slices (services/heavy.ts)
+  const listing = recursive ? await heavy('the tree listing', () => listingSteps(store, tree, base, recursive, cap)) : finish(listingSteps(store, tree, base, recursive, cap));
+  remember(key, listing);
+  return listing;
+}
+
+function* listingSteps(store: Store, tree: Buffer, base: string, recursive: boolean, cap: number): Steps<{ items: Buffer; truncated: boolean }> {
   const parts: string[] = [];
   let truncated = false;
-  const visit = (oid: Buffer, prefix: string): void => {
+  function* visit(oid: Buffer, prefix: string): Steps<void> {
     const o = store.viewObject(oid);
     if (!o || o.type !== 2) throw new GitwellError('INTERNAL_ERROR', 'tree object missing from the store');
     // an owned copy: the recursion below reads the store, which reuses the view
@@ -49,15 +58,14 @@ function listTree(store: Store, tree: Buffer, base: string, recursive: boolean, 
       const mode = MODES[e.mode] ?? e.mode.toString(8).padStart(6, '0');
       parts.push(`{"name":${JSON.stringify(name)},"path":${JSON.stringify(path)},"type":"${type}","sha":"${sha}","mode":"${mode}"}`);
       if (dir && recursive) {
-        visit(e.oid, path);
+        yield;
+        yield* visit(e.oid, path);
         if (truncated) return;
       }
     }
-  };
-  visit(tree, base);
-  const listing = { items: Buffer.from(`[${parts.join(',')}]`), truncated };
-  remember(key, listing);
-  return listing;
+  }
+  yield* visit(tree, base);
+  return { items: Buffer.from(`[${parts.join(',')}]`), truncated };
 }
 
 const CACHE_BYTES = 32 * 1024 * 1024;
@@ -81,7 +89,7 @@ export function shortRef(r: Resolved, given: string): string {
   return r.ref.replace(/^refs\/(heads|tags)\//, '');
 }
 
-export function tree(ctx: Context): HttpReply {
+export async function tree(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'read');
   ctx.cacheable = { repoId: repo.id, generation: ctx.store.repoGeneration(repo.id) };
   const q = parseQuery(ctx, TreeQuery);
@@ -93,7 +101,7 @@ export function tree(ctx: Context): HttpReply {
   const etag = `"${sha}"`;
   const cache = cacheControl(repo.visibility === 'public', r.immutable, ctx.config.branchMaxAge);
   if (matches(ctx.req, sha)) return notModified(etag, cache);
-  const { items, truncated } = listTree(ctx.store, entry.oid, r.path, q.recursive ?? false, ctx.config.treeRecursiveLimit);
+  const { items, truncated } = await listTree(ctx.store, entry.oid, r.path, q.recursive ?? false, ctx.config.treeRecursiveLimit);
   const rest = { path: r.path, ref: shortRef(r, ctx.params.ref ?? repo.defaultBranch), sha, commit_sha: r.commit?.toString('hex') ?? null, truncated };
   // {"items": <cached JSON>, ...rest}
   const body = Buffer.concat([ITEMS_HEAD, items, Buffer.from(`,${JSON.stringify(rest).slice(1)}`)]);
