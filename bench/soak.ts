@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const dataDir = path.join(work.dir, 'data');
   const key = await prepareRepo(dataDir, 'acme', 'soak');
   // the rate limits are for a fleet of strangers, not one soak: out of its way
-  const limits = { GITWELL_RATE_LIMIT_PER_MINUTE: '10000000', GITWELL_RATE_LIMIT_PER_HOUR: '100000000', GITWELL_ANON_RATE_LIMIT_PER_MINUTE: '10000000', GITWELL_ANON_RATE_LIMIT_PER_HOUR: '100000000' };
+  const limits = { GITWELL_RATE_LIMIT_PER_MINUTE: '10000000', GITWELL_RATE_LIMIT_PER_HOUR: '100000000', GITWELL_ANON_RATE_LIMIT_PER_MINUTE: '10000000', GITWELL_ANON_RATE_LIMIT_PER_HOUR: '100000000', GITWELL_GIT_RATE_LIMIT_PER_MINUTE: '10000000', GITWELL_GIT_RATE_LIMIT_PER_HOUR: '100000000', GITWELL_ANON_GIT_RATE_LIMIT_PER_MINUTE: '10000000', GITWELL_ANON_GIT_RATE_LIMIT_PER_HOUR: '100000000' };
   const server = await startServer(dataDir, 30_000, { ...limits, GITWELL_GC_INTERVAL_SECONDS: '30', GITWELL_GC_GRACE_SECONDS: '10' });
   const url = new URL(`${server.url}/acme/soak.git`);
   url.username = 'soak';

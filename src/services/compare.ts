@@ -22,7 +22,7 @@ import type { ObjectFinder } from '../core/object/finder.js';
 import { oidToHex } from '../core/oid.js';
 import { CommitGraph, type CommitInfo } from '../core/commit-graph.js';
 import { mergeBasesSteps } from '../core/merge/merge-base.js';
-import { mergeCommits } from '../core/merge/ort.js';
+import { mergeCommitsSteps } from '../core/merge/ort.js';
 import { oldestFirst, revListSteps } from '../core/rev-list.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
 import { commitJson, type CommitJson } from './history.js';
@@ -94,10 +94,7 @@ export async function compare(store: Store, repo: RepoRecord, baseRev: string, h
   return heavy('the compare', () => compareSteps(store, repo, { commit: base.commit!, tree: base.tree }, { commit: head.commit!, tree: head.tree }, opts));
 }
 
-/**
- * The walks and the diff stop every few hundred commits or files; the merge check (the merge
- * engine) runs as one step.
- */
+/** The walks, the diff and the merge check stop every few hundred commits or some files (core/slice.ts). */
 function* compareSteps(store: Store, repo: RepoRecord, base: { commit: string; tree: Buffer }, head: { commit: string; tree: Buffer }, opts: DiffOptions): Steps<CompareResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const finder = repoFinder(store, repo);
@@ -111,8 +108,7 @@ function* compareSteps(store: Store, repo: RepoRecord, base: { commit: string; t
   const behind = yield* revListSteps(g, [base.commit], [head.commit]);
   const mbTree = Buffer.from(g.get(mb)!.tree, 'hex');
   const d = yield* diffTreePairSteps(finder, mbTree, head.tree, opts);
-  yield;
-  const merge = mergeCommits(finder, base.commit, head.commit, { graph: g, ours: 'base', theirs: 'head' });
+  const merge = yield* mergeCommitsSteps(finder, base.commit, head.commit, { graph: g, ours: 'base', theirs: 'head' });
   return {
     base: base.commit,
     head: head.commit,

@@ -18,8 +18,9 @@
  */
 import { CommitGraph } from '../core/commit-graph.js';
 import { GitwellError, invalid, notFound, unprocessable } from '../core/errors.js';
-import { mergeBases } from '../core/merge/merge-base.js';
-import { mergeCommits, newObjectsFor, type MergeConflict } from '../core/merge/ort.js';
+import { mergeBasesSteps } from '../core/merge/merge-base.js';
+import { mergeCommitsSteps, newObjectsFor, type MergeConflict } from '../core/merge/ort.js';
+import { heavy } from './heavy.js';
 import { oidToHex } from '../core/oid.js';
 import type { RepoRecord, Store, WriteContext } from '../../storage/index.js';
 import { ident, writeCommit, type PersonInput, type StorageLimits } from './commits.js';
@@ -84,7 +85,7 @@ export async function mergeBranch(store: Store, repo: RepoRecord, req: MergeRequ
 
   const finder = repoFinder(store, repo);
   const graph = new CommitGraph(finder);
-  const bases = mergeBases(graph, head, source);
+  const bases = await heavy('the merge', () => mergeBasesSteps(graph, head, source));
   if (source === head || bases.includes(source)) return done(head, true);
   const fastForward = bases.includes(head);
 
@@ -103,7 +104,8 @@ export async function mergeBranch(store: Store, repo: RepoRecord, req: MergeRequ
   }
 
   if (bases.length === 0) throw unprocessable(`${target} and ${sourceName} have no common ancestor`, { target: head, source });
-  const result = mergeCommits(finder, head, source, { graph, ours: target, theirs: sourceName });
+  // in slices, as compare's merge check: a merge of big trees does not hold the server up
+  const result = await heavy('the merge', () => mergeCommitsSteps(finder, head, source, { graph, ours: target, theirs: sourceName }));
   if (!result.clean) {
     throw new GitwellError('CONFLICT', `merging ${sourceName} into ${target} conflicts`, { branch: target, current_sha: head, source },
       { merged: false, conflicts: conflictList(result.conflicts) });

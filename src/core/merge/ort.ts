@@ -21,7 +21,8 @@ import { OBJ_BLOB, OBJ_TREE } from '../../wasm.js';
 import { CommitGraph, type CommitInfo } from '../commit-graph.js';
 import { GitwellError } from '../errors.js';
 import { collectMergeInfo } from './collect.js';
-import { mergeBases, type CommitSource } from './merge-base.js';
+import { mergeBasesSteps, type CommitSource } from './merge-base.js';
+import { finish, type Steps } from '../slice.js';
 import { processEntries } from './process.js';
 import { detectAndProcessRenames } from './renames.js';
 import {
@@ -118,13 +119,13 @@ class Overlay implements ObjectSink, ObjectFinder {
   }
 }
 
-function runMerge(
+function* runMerge(
   overlay: Overlay, base: Buffer, ours: Buffer, theirs: Buffer, labels: MergeLabels, callDepth: number, limits: MergeLimits,
-): Omit<TreeMergeResult, 'objects'> {
+): Steps<Omit<TreeMergeResult, 'objects'>> {
   const st = newMergeState(overlay, overlay, labels, callDepth, limits);
   collectMergeInfo(st, base, ours, theirs);
   let clean = detectAndProcessRenames(st);
-  const tree = processEntries(st);
+  const tree = yield* processEntries(st);
   clean = clean && st.conflicted.size === 0;
   const conflicts: MergeConflict[] = [];
   for (const primary of [...st.messages.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -148,7 +149,7 @@ const limitsOf = (o: MergeOptions | undefined): MergeLimits => ({ ...DEFAULT_MER
 export function mergeTrees(finder: ObjectFinder, base: Buffer, ours: Buffer, theirs: Buffer, opts: MergeOptions & { ancestor?: string } = {}): TreeMergeResult {
   const overlay = new Overlay(finder);
   const labels = { branch1: bytes(opts.ours ?? 'ours'), branch2: bytes(opts.theirs ?? 'theirs'), ancestor: bytes(opts.ancestor ?? oidToHex(base).slice(0, 7)) };
-  return { ...runMerge(overlay, base, ours, theirs, labels, 0, limitsOf(opts)), objects: overlay.objects };
+  return { ...finish(runMerge(overlay, base, ours, theirs, labels, 0, limitsOf(opts))), objects: overlay.objects };
 }
 
 /** A commit graph that also holds the virtual commits made of merged merge bases. */
@@ -169,10 +170,10 @@ class VirtualGraph implements CommitSource {
 const EMPTY_TREE = Buffer.from('4b825dc642cb6eb9a060e54bf8d69288fbee4904', 'hex');
 
 /** merge_ort_internal: returns the result tree of merging commit h1 with h2. */
-function mergeOrt(
+function* mergeOrt(
   g: VirtualGraph, overlay: Overlay, bases: string[] | null, h1: string, h2: string, labels: MergeLabels, depth: number, limits: MergeLimits,
-): Omit<TreeMergeResult, 'objects'> {
-  const list = bases ?? mergeBases(g, h1, h2).reverse();
+): Steps<Omit<TreeMergeResult, 'objects'>> {
+  const list = bases ?? (yield* mergeBasesSteps(g, h1, h2)).reverse();
   let merged: { oid: string | null; tree: Buffer };
   let ancestor: string;
   if (list.length === 0) {
@@ -184,11 +185,11 @@ function mergeOrt(
   }
   for (const next of list.slice(1)) {
     const inner = { branch1: 'Temporary merge branch 1', branch2: 'Temporary merge branch 2', ancestor: '' };
-    const r = mergeOrt(g, overlay, null, merged.oid!, next, inner, depth + 1, limits);
+    const r = yield* mergeOrt(g, overlay, null, merged.oid!, next, inner, depth + 1, limits);
     merged = { oid: g.add(r.tree, [merged.oid!, next]), tree: r.tree };
   }
   const treeOf = (oid: string) => Buffer.from(g.get(oid)!.tree, 'hex');
-  return runMerge(overlay, merged.tree, treeOf(h1), treeOf(h2), { ...labels, ancestor: bytes(ancestor) }, depth, limits);
+  return yield* runMerge(overlay, merged.tree, treeOf(h1), treeOf(h2), { ...labels, ancestor: bytes(ancestor) }, depth, limits);
 }
 
 /**
@@ -197,13 +198,18 @@ function mergeOrt(
  * against the empty tree, as git does when allowed to.
  */
 export function mergeCommits(finder: ObjectFinder, ours: string, theirs: string, opts: MergeOptions & { graph?: CommitGraph } = {}): TreeMergeResult & { mergeBases: string[] } {
+  return finish(mergeCommitsSteps(finder, ours, theirs, opts));
+}
+
+/** mergeCommits in steps: it stops every few hundred commits walked or paths merged (core/slice.ts). */
+export function* mergeCommitsSteps(finder: ObjectFinder, ours: string, theirs: string, opts: MergeOptions & { graph?: CommitGraph } = {}): Steps<TreeMergeResult & { mergeBases: string[] }> {
   const graph = opts.graph ?? new CommitGraph(finder);
   for (const c of [ours, theirs]) if (!graph.get(c)) throw new GitwellError('NOT_FOUND', `commit ${c} not found`, { sha: c });
   const g = new VirtualGraph(graph);
-  const bases = mergeBases(g, ours, theirs);
+  const bases = yield* mergeBasesSteps(g, ours, theirs);
   const overlay = new Overlay(finder);
   const labels = { branch1: bytes(opts.ours ?? ours), branch2: bytes(opts.theirs ?? theirs), ancestor: '' };
-  const r = mergeOrt(g, overlay, [...bases].reverse(), ours, theirs, labels, 0, limitsOf(opts));
+  const r = yield* mergeOrt(g, overlay, [...bases].reverse(), ours, theirs, labels, 0, limitsOf(opts));
   return { ...r, objects: overlay.objects, mergeBases: bases };
 }
 

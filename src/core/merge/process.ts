@@ -15,6 +15,7 @@
  *   one side changed it, the other deleted it: the changed version kept (modify/delete);
  *   added on one side: kept; deleted on both: gone.
  */
+import type { Steps } from '../slice.js';
 import { handleContentMerge } from './content.js';
 import { CONFLICT_TYPES, fmt, isReg, NO_VERSION, pathMsg, S_IFDIR, S_IFGITLINK, type MergeState, type PathInfo } from './state.js';
 
@@ -224,16 +225,26 @@ function processEntry(st: MergeState, path: string, ci: PathInfo, dm: DirectoryV
   recordEntry(dm, path, ci);
 }
 
-/** process_entries: every pending path resolved, every changed tree written; returns the root tree. */
-export function processEntries(st: MergeState): Buffer {
+/** Paths a merge resolves between two chances to stop (a content merge each, at worst). */
+const STEP_PATHS = 16;
+
+/**
+ * process_entries: every pending path resolved, every changed tree written; returns the root
+ * tree. In steps (core/slice.ts): it stops after every few paths it had to resolve.
+ */
+export function* processEntries(st: MergeState): Steps<Buffer> {
   if (st.paths.size === 0) return st.sink.put('tree', Buffer.alloc(0));
   const plist = [...st.paths.entries()].sort((x, y) => dirsNextToChildren(x[0], y[0]));
   const dm = new DirectoryVersions();
+  let resolved = 0;
   for (let k = plist.length - 1; k >= 0; k--) {
     const [path, mi] = plist[k];
     writeCompletedDirectory(st, mi.dirName, dm);
     if (mi.clean) recordEntry(dm, path, mi);
-    else processEntry(st, path, mi, dm);
+    else {
+      processEntry(st, path, mi, dm);
+      if (++resolved % STEP_PATHS === 0) yield;
+    }
   }
   if (dm.offsets.length !== 1 || dm.offsets[0].offset !== 0) throw new Error('merge: directory accounting is off');
   return writeTree(st, dm.versions, 0);
