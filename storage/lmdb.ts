@@ -100,7 +100,7 @@ export class LmdbStore implements Store {
 
   constructor(private readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
-    this.env = open({ path: dir, maxDbs: 24, compression: false, mapSize: MAP_BYTES });
+    this.env = open({ path: dir, noSubdir: false, maxDbs: 24, compression: false, mapSize: MAP_BYTES });
     this.objects = this.env.openDB({ name: 'objects', encoding: 'binary', keyEncoding: 'binary' });
     this.members = this.env.openDB({ name: 'repo_objects', encoding: 'binary', keyEncoding: 'binary' });
     this.refs = this.env.openDB({ name: 'refs', encoding: 'string', useVersions: true });
