@@ -8,26 +8,35 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gitEnv, isMain } from './lib/env.js';
+import { TreeRss } from './lib/tree-rss.js';
 
-export interface Bridge { url: string; port: number; close(): Promise<void> }
+export interface Bridge {
+  url: string;
+  port: number;
+  /** The largest total RSS of http-backend and its git children since the last call, KiB. */
+  takePeakKb(): number;
+  close(): Promise<void>;
+}
 
 const REQUEST_LIMIT_MS = 600_000;
 const HEADER_LIMIT = 64 * 1024;
 
 export async function startBridge(projectRoot: string): Promise<Bridge> {
   const baseEnv = gitEnv({ GIT_PROJECT_ROOT: projectRoot, GIT_HTTP_EXPORT_ALL: '1' });
-  const server = http.createServer((req, res) => serveCgi(baseEnv, req, res));
+  const rss = new TreeRss();
+  const server = http.createServer((req, res) => serveCgi(baseEnv, req, res, rss));
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    takePeakKb: () => rss.reset(),
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
 
-function serveCgi(baseEnv: NodeJS.ProcessEnv, req: http.IncomingMessage, res: http.ServerResponse): void {
+function serveCgi(baseEnv: NodeJS.ProcessEnv, req: http.IncomingMessage, res: http.ServerResponse, rss: TreeRss): void {
   const url = new URL(req.url ?? '/', 'http://bridge');
   const pathInfo = decodeURIComponent(url.pathname);
   if (pathInfo.split('/').includes('..')) { res.writeHead(400).end(); return; }
@@ -47,6 +56,7 @@ function serveCgi(baseEnv: NodeJS.ProcessEnv, req: http.IncomingMessage, res: ht
   if (h['content-encoding']) env.HTTP_CONTENT_ENCODING = h['content-encoding'];
 
   const cgi = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  rss.add(cgi.pid);
   const timer = setTimeout(() => cgi.kill('SIGKILL'), REQUEST_LIMIT_MS);
   let stderr = '';
   cgi.stderr.setEncoding('utf8').on('data', (s: string) => { if (stderr.length < 16_384) stderr += s; });
@@ -75,6 +85,7 @@ function serveCgi(baseEnv: NodeJS.ProcessEnv, req: http.IncomingMessage, res: ht
   cgi.on('error', () => fail(res, 502));
   cgi.on('close', (code) => {
     clearTimeout(timer);
+    rss.remove(cgi.pid);
     if (!headersSent) fail(res, 502);
     if (code !== 0 && process.env.GITWELL_BENCH_DEBUG) console.error(`http-backend ${pathInfo}: exit ${code}\n${stderr}`);
   });

@@ -18,7 +18,13 @@ import { check, run } from './lib/proc.js';
 import { fixed, median, mib, min, ratio, table } from './lib/stats.js';
 
 export interface CloneCase { name: string; gitwell: number[]; peer: number[]; errors: string[] }
-export interface CloneReport { cases: CloneCase[]; gitwellServerPeakKb: number; notes: string[] }
+export interface CloneReport {
+  cases: CloneCase[];
+  gitwellServerPeakKb: number;
+  /** peak RSS during each push: gitwell's server process, and http-backend with its git children */
+  pushPeakKb: { gitwell: number[]; peer: number[] };
+  notes: string[];
+}
 
 const REFSPECS = ['refs/heads/*:refs/heads/*', 'refs/tags/*:refs/tags/*'];
 const CLONES = [
@@ -39,8 +45,12 @@ export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneRepo
   const push: CloneCase = { name: 'push (all refs, fresh repo)', gitwell: [], peer: [], errors: missing ? [missing] : [] };
   const cases: CloneCase[] = [push, ...CLONES.map((c) => ({ name: c.name, gitwell: [], peer: [], errors: missing ? [missing] : [] }))];
   const small: CloneCase[] = SMALL.map((name) => ({ name, gitwell: [], peer: [], errors: missing ? [missing] : [] }));
-  const stores: { server: Server; data: () => void; key: string }[] = [];
+  const stores: { server: Server; dataDir: string; data: () => void; key: string }[] = [];
   let gitwellServerPeakKb = 0;
+  const pushPeakKb = { gitwell: [] as number[], peer: [] as number[] };
+  const firstAfterPush: CloneCase = { name: 'clone --bare v2, the first after the push', gitwell: [], peer: [], errors: missing ? [missing] : [] };
+  const uncached: CloneCase = { name: 'clone --bare v2, pack cache off (each clone walks and packs)', gitwell: [], peer: [], errors: missing ? [missing] : [] };
+  const afterSmallPush: CloneCase = { name: 'clone --bare v2, the first after a small push', gitwell: [], peer: [], errors: missing ? [missing] : [] };
   try {
     // pushes: each into a fresh repo (gitwell: a fresh data dir and server, since objects are shared store-wide)
     const pushes = Math.max(1, Math.min(n, 3));
@@ -50,15 +60,18 @@ export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneRepo
           const repo = path.join(root.dir, `push-${i}.git`);
           await check('git', ['init', '--quiet', '--bare', '--initial-branch=main', repo], { env });
           await check('git', ['config', 'http.receivepack', 'true'], { cwd: repo, env });
+          bridge.takePeakKb();
           await timed(push, 'peer', ['push', '--quiet', `${bridge.url}/push-${i}.git`, ...REFSPECS], info.dir, env);
+          pushPeakKb.peer.push(bridge.takePeakKb());
         } else if (push.errors.length === 0) {
           const data = scratchDir('gitwell-data');
           try {
-            const key = await prepareRepo(data.dir, 'bench', 'big');
+            const key = await prepareRepo(data.dir, 'bench', 'big', (info.headRef ?? 'refs/heads/main').replace('refs/heads/', ''));
             const server = await startServer(data.dir);
-            stores.push({ server, data: data.done, key });
+            stores.push({ server, dataDir: data.dir, data: data.done, key });
             const url = `${server.url.replace('://', `://x:${encodeURIComponent(key)}@`)}/bench/big.git`;
             await timed(push, 'gitwell', ['push', '--quiet', url, ...REFSPECS], info.dir, env);
+            pushPeakKb.gitwell.push(vmHwmKb(server.pid));
           } catch (err) {
             push.errors.push(String(err));
             data.done();
@@ -87,12 +100,31 @@ export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneRepo
           const url = side === 'peer' ? `${bridge.url}/big.git` : `${served!.server.url}/bench/big.git`;
           const dest = scratchDir('clone');
           await timed(c, side, [...spec.args, '--quiet', url, path.join(dest.dir, 'c')], dest.dir, env);
+          if (i === 0 && k === 0) firstAfterPush[side].push(c[side].at(-1) ?? NaN);
           if (i === 0) await verifyClone(c, side, path.join(dest.dir, 'c'), spec.bare, info, env);
           dest.done();
         }
       }
     }
     if (served) gitwellServerPeakKb = vmHwmKb(served.server.pid);
+
+    // the cold path on its own: an earlier push's data dir served again with the pack cache
+    // off, so that every clone walks the repo and packs it (what a clone of a repo that
+    // changed and was not cloned lately costs)
+    if (stores.length >= 2 && uncached.errors.length === 0) {
+      const s0 = stores[0]!;
+      await s0.server.stop();
+      s0.server = await startServer(s0.dataDir, 30_000, { GITWELL_PACK_CACHE_BYTES: '0' });
+      for (let i = 0; i < n; i++) {
+        for (const side of i % 2 ? ['peer', 'gitwell'] as const : ['gitwell', 'peer'] as const) {
+          const url = side === 'peer' ? `${bridge.url}/big.git` : `${s0.server.url}/bench/big.git`;
+          const dest = scratchDir('clone-uncached');
+          await timed(uncached, side, [...CLONES[0].args, '--quiet', url, path.join(dest.dir, 'c')], dest.dir, env);
+          if (i === 0) await verifyClone(uncached, side, path.join(dest.dir, 'c'), true, info, env);
+          dest.done();
+        }
+      }
+    }
 
     // small operations on the served repo: a working clone pushes, another fetches
     await check('git', ['config', 'http.receivepack', 'true'], { cwd: path.join(root.dir, 'big.git'), env });
@@ -119,6 +151,12 @@ export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneRepo
           await timed(small[2], side, ['fetch', '--quiet', 'origin', '+refs/heads/*:refs/heads/*'], fetcher, env);
         }
       }
+      // a clone now is the first since the repo changed: no cached pack for gitwell
+      for (const side of Object.keys(sides) as Array<'gitwell' | 'peer'>) {
+        const dest = scratchDir('clone-after-small');
+        await timed(afterSmallPush, side, [...CLONES[0].args, '--quiet', sides[side].fetch, path.join(dest.dir, 'c')], dest.dir, env);
+        dest.done();
+      }
       for (const side of Object.keys(sides) as Array<'gitwell' | 'peer'>) {
         const a = await run('git', ['rev-parse', 'HEAD'], { cwd: path.join(work.dir, `${side}-push`), env });
         const b = await run('git', ['rev-parse', 'refs/heads/main'], { cwd: path.join(work.dir, `${side}-fetch`), env });
@@ -133,7 +171,7 @@ export async function benchClone(info: RepoInfo, n = runs(5)): Promise<CloneRepo
     root.done();
   }
   if (info.bitmap) notes.push('http-backend serves a repacked repo with a reachability bitmap');
-  return { cases: [...cases, ...small], gitwellServerPeakKb, notes };
+  return { cases: [...cases, firstAfterPush, uncached, ...small, afterSmallPush], gitwellServerPeakKb, pushPeakKb, notes };
 }
 
 async function timed(c: CloneCase, side: 'gitwell' | 'peer', args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
@@ -143,10 +181,10 @@ async function timed(c: CloneCase, side: 'gitwell' | 'peer', args: string[], cwd
 }
 
 async function verifyClone(c: CloneCase, side: string, dir: string, bare: boolean, info: RepoInfo, env: NodeJS.ProcessEnv): Promise<void> {
-  const head = await run('git', ['rev-parse', bare ? 'refs/heads/main' : 'HEAD'], { cwd: dir, env });
+  const head = await run('git', ['rev-parse', bare ? info.headRef ?? 'refs/heads/main' : 'HEAD'], { cwd: dir, env });
   const count = await run('git', ['count-objects', '-v'], { cwd: dir, env });
   const objects = Number(/^in-pack: (\d+)$/m.exec(count.stdout)?.[1] ?? NaN);
-  if (head.stdout.trim() !== info.head) c.errors.push(`${side}: cloned main is ${head.stdout.trim() || '(none)'}, expected ${info.head}`);
+  if (head.stdout.trim() !== info.head) c.errors.push(`${side}: cloned ${info.headRef ?? 'main'} is ${head.stdout.trim() || '(none)'}, expected ${info.head}`);
   if (objects !== info.objects) c.errors.push(`${side}: clone holds ${objects} objects, the repo has ${info.objects}`);
 }
 
@@ -165,6 +203,10 @@ export function formatClone(rep: CloneReport): string {
     sec(median(c.peer)), sec(min(c.peer)), ratio(median(c.gitwell), median(c.peer)),
     `${c.gitwell.length}/${c.peer.length}`]);
   const lines = [table(['smart HTTP (seconds)', 'gitwell med', 'min', 'http-backend med', 'min', 'gitwell/peer', 'runs'], rows)];
+  if (rep.pushPeakKb.gitwell.length || rep.pushPeakKb.peer.length) {
+    const top = (xs: number[]) => (xs.length ? `${mib(Math.max(...xs) * 1024)} MiB` : '—');
+    lines.push(`peak RSS during a push: gitwell server ${top(rep.pushPeakKb.gitwell)}, http-backend and its git children ${top(rep.pushPeakKb.peer)}`);
+  }
   if (rep.gitwellServerPeakKb) lines.push(`gitwell server peak RSS over the clones: ${mib(rep.gitwellServerPeakKb * 1024)} MiB`);
   for (const note of rep.notes) lines.push(`note: ${note}`);
   for (const c of rep.cases) for (const e of new Set(c.errors)) lines.push(`${c.name}: ${e}`);

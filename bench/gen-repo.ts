@@ -13,11 +13,14 @@ import { FastImport } from './lib/fast-import.js';
 import { writeHistory, type HistoryStats } from './lib/history.js';
 import { check } from './lib/proc.js';
 import { mib } from './lib/stats.js';
+import { packStats } from './real-repo.js';
 
 const VERSION = 'v1';
 const BASE_COMMITS = 5_000;
 
 export interface RepoInfo extends HistoryStats {
+  /** what the figures are of: "generated, scale 1" or the real repository's file name */
+  label?: string;
   version: string;
   scale: number;
   /** The bare repository. */
@@ -30,6 +33,8 @@ export interface RepoInfo extends HistoryStats {
   maxChain: number;
   bitmap: boolean;
   refs: number;
+  /** the branch HEAD names (refs/heads/main for the generated repo) and its commit */
+  headRef?: string;
   head: string;
   generateSeconds: number;
 }
@@ -57,7 +62,7 @@ export async function ensureRepo(log: (s: string) => void = console.log): Promis
   const packs = readdirSync(packDir).filter((f) => f.endsWith('.pack'));
   if (packs.length !== 1) throw new Error(`expected one pack after repack -adf, found ${packs.length}`);
   const pack = path.join(packDir, packs[0]!);
-  const chains = await packChains(pack, env);
+  const chains = await packStats(pack, env);
   const refs = (await check('git', ['for-each-ref', '--format=%(refname)'], { cwd: dir, env })).stdout.trim().split('\n');
   const info: RepoInfo = {
     ...history,
@@ -76,24 +81,10 @@ export async function ensureRepo(log: (s: string) => void = console.log): Promis
   return info;
 }
 
-/** Object count, delta count and longest delta chain, from `git verify-pack -s`. */
-async function packChains(pack: string, env: NodeJS.ProcessEnv): Promise<{ objects: number; deltas: number; maxChain: number }> {
-  const out = (await check('git', ['verify-pack', '-s', pack.replace(/\.pack$/, '.idx')], { env, cwd: path.dirname(pack) })).stdout;
-  let objects = 0;
-  let deltas = 0;
-  let maxChain = 0;
-  for (const m of out.matchAll(/^non delta: (\d+) objects?$/gm)) objects += Number(m[1]);
-  for (const m of out.matchAll(/^chain length = (\d+): (\d+) objects?$/gm)) {
-    deltas += Number(m[2]);
-    maxChain = Math.max(maxChain, Number(m[1]));
-  }
-  return { objects: objects + deltas, deltas, maxChain };
-}
-
 export function describeRepo(info: RepoInfo): string {
-  return `repo ${path.basename(info.dir)}: ${info.objects} objects (${info.deltas} deltas, max chain ${info.maxChain}), ` +
+  return `repo ${info.label ?? path.basename(info.dir)}: ${info.objects} objects (${info.deltas} deltas, max chain ${info.maxChain}), ` +
     `${info.commits} commits, ${info.refs} refs, ${info.files} files; pack ${mib(info.packBytes)} MiB` +
-    `${info.bitmap ? ' + bitmap' : ''}; generated in ${info.generateSeconds.toFixed(1)} s`;
+    `${info.bitmap ? ' + bitmap' : ''}; ${info.version === 'real' ? 'prepared' : 'generated'} in ${info.generateSeconds.toFixed(1)} s`;
 }
 
 if (isMain(import.meta.url)) {

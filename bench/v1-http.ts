@@ -7,7 +7,10 @@
 //
 //   bare uWS     a bare uWebSockets.js handler returning the same 4 KiB (the ceiling)
 //   healthz      gitwell's plainest route (the cost of its HTTP front end, routing, request id)
-//   raw          authenticated GET /v1/repos/bench/raw/main/blob-4k.txt
+//   raw          authenticated GET /v1/repos/bench/raw/main/blob-4k.txt, with the master key
+//   raw token    the same with a scoped token ({"repos:bench": ["read"]}): what scopes cost
+//   raw 429      the same URL on a second gitwell whose limit is 1 request: every answer a 429
+//                (the refusal must cost less than any answer, so it is measured beside raw)
 //   raw 304      the same with If-None-Match
 //   tree         GET /v1/repos/bench/tree/main?recursive=true over 5,000 entries
 //
@@ -24,6 +27,7 @@
 //   GITWELL_BENCH_HTTP_SECONDS=10 GITWELL_BENCH_HTTP_CONNECTIONS=64 node dist/bench/v1-http.js
 //   GITWELL_BENCH_WRK_THREADS=2     wrk threads (default 1: on 2 cores the server keeps one)
 //   GITWELL_BENCH_WRK=/path/to/wrk  another wrk binary; a missing one falls back to autocannon only
+//   GITWELL_BENCH_HTTP_ONLY=raw,429  only the cases whose names contain one of these (bare uWS always runs)
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -53,6 +57,7 @@ const SECONDS = positiveInt(process.env.GITWELL_BENCH_HTTP_SECONDS, 5);
 const CONNECTIONS = positiveInt(process.env.GITWELL_BENCH_HTTP_CONNECTIONS, 50);
 const WRK_THREADS = positiveInt(process.env.GITWELL_BENCH_WRK_THREADS, 1);
 const WRK = process.env.GITWELL_BENCH_WRK || 'wrk';
+const ONLY = (process.env.GITWELL_BENCH_HTTP_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const WARMUP_SECONDS = 1;
 const BLOB = Buffer.from('gitwell benchmark line of text.\n'.repeat(128)); // 4 KiB
 
@@ -180,7 +185,9 @@ async function wrkRun(c: Case, seconds: number, script: string): Promise<Raw> {
   if (r.code !== 0 || !line) throw new Error(`${WRK} ${args.join(' ')} exited ${r.code}\n${r.stdout.slice(-2000)}${r.stderr.slice(-2000)}`);
   const s = JSON.parse(line.slice(9)) as { us: number; requests: number; bytes: number; connect: number; read: number; write: number; status: number; timeout: number; p99us: number };
   const failures: string[] = [];
-  if (s.status) failures.push(`${s.status} replies outside 2xx/3xx`);
+  // wrk counts replies over 399: for the 429 case every reply, else none
+  const refusals = c.status > 399 ? s.requests : 0;
+  if (s.status !== refusals) failures.push(`${s.status} replies outside 2xx/3xx of ${s.requests} (expected ${refusals})`);
   if (s.connect || s.read || s.write || s.timeout) failures.push(`socket errors: connect ${s.connect}, read ${s.read}, write ${s.write}, timeout ${s.timeout}`);
   return {
     rps: s.requests / (s.us / 1e6),
@@ -240,6 +247,22 @@ export interface V1HttpReport {
   skipped: string | null;
 }
 
+/** A second gitwell whose limit is one request per credential: the 429 path, on the same URL. */
+async function limitedServer(dataDir: string): Promise<{ proc: Proc; key: string }> {
+  const proc = await spawnJsonServer([CLI, 'serve', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--json'], {
+    GITWELL_RATE_LIMIT_PER_MINUTE: '1',
+    GITWELL_RATE_LIMIT_PER_HOUR: '1',
+  });
+  // one call per key: a key for each step
+  const key = async () => (await cliJson<{ key: string }>(['key', 'create', '--org', 'bench', '--data', dataDir])).key;
+  await api(proc.url, await key(), 'POST', '/v1/repos', { slug: 'bench' });
+  await api(proc.url, await key(), 'POST', '/v1/repos/bench/commits', { branch: 'main', message: 'bench', author: { name: 'b', email: 'b@b' }, changes: [{ path: 'blob-4k.txt', content: BLOB.toString('utf8') }] });
+  const spent = await key();
+  const first = await fetch(`${proc.url}/v1/repos/bench/raw/main/blob-4k.txt`, { headers: { 'x-api-key': spent } });
+  if (first.status !== 200 || !Buffer.from(await first.arrayBuffer()).equals(BLOB)) throw new Error(`limited server: raw gave ${first.status}`);
+  return { proc, key: spent };
+}
+
 async function api(base: string, key: string, method: string, p: string, body?: unknown): Promise<any> {
   const res = await fetch(base + p, { method, headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = await res.json();
@@ -269,12 +292,15 @@ export async function benchV1Http(log: (s: string) => void = console.log): Promi
 
   mkdirSync(SCRATCH, { recursive: true });
   const dataDir = mkdtempSync(path.join(SCRATCH, 'v1http-'));
+  const limitedDir = path.join(dataDir, 'limited');
+  mkdirSync(limitedDir);
   const bareScript = path.join(dataDir, 'bare.cjs');
   const wrkScript = path.join(dataDir, 'done.lua');
   writeFileSync(bareScript, BARE);
   writeFileSync(wrkScript, WRK_DONE_LUA);
   let gw: Proc | undefined;
   let bare: Proc | undefined;
+  let limited: Proc | undefined;
   try {
     const { key } = await cliJson<{ key: string }>(['key', 'create', '--org', 'bench', '--data', dataDir]);
     const high = '1000000000'; // no 429 at any rate reached here; every reply is checked anyway
@@ -299,14 +325,20 @@ export async function benchV1Http(log: (s: string) => void = console.log): Promi
     if (!Buffer.from(await head.arrayBuffer()).equals(BLOB)) throw new Error('raw returned other bytes');
 
     const auth = { 'x-api-key': key };
+    const token = (await api(gw.url, key, 'POST', '/v1/tokens', { name: 'bench', scopes: { 'repos:bench': ['read'] }, expires_in: 86_400 })).token as string;
+    const lim = await limitedServer(limitedDir);
+    limited = lim.proc;
     const raw = '/v1/repos/bench/raw/main/blob-4k.txt';
-    const cases = [
+    const all = [
       await probe('bare uWS (4 KiB)', bare, '/', {}, 200),
       await probe('gitwell GET /healthz', gw, '/healthz', {}, 200),
-      await probe('GET raw 4 KiB (auth)', gw, raw, auth, 200),
+      await probe(RAW_KEY, gw, raw, auth, 200),
+      await probe(RAW_TOKEN, gw, raw, { 'x-api-key': token }, 200),
+      await probe(RAW_429, limited, raw, { 'x-api-key': lim.key }, 429),
       await probe('GET raw 304', gw, raw, { ...auth, 'if-none-match': etag }, 304),
       await probe('GET tree recursive 5k', gw, '/v1/repos/bench/tree/main?recursive=true', auth, 200),
     ];
+    const cases = all.filter((c, i) => i === 0 || ONLY.length === 0 || ONLY.some((o) => c.name.includes(o)));
     const t0 = performance.now();
     for (const c of cases) {
       for (const g of generators) {
@@ -319,10 +351,15 @@ export async function benchV1Http(log: (s: string) => void = console.log): Promi
   } finally {
     await gw?.stop();
     await bare?.stop();
+    await limited?.stop();
     if (!KEEP) rmSync(dataDir, { recursive: true, force: true });
   }
   return report;
 }
+
+const RAW_KEY = 'GET raw 4 KiB (auth)';
+const RAW_TOKEN = 'GET raw 4 KiB (scoped token)';
+const RAW_429 = 'GET raw 429 (limit 1)';
 
 export function v1HttpFailed(rep: V1HttpReport): boolean {
   return rep.samples.some((s) => s.failures.length > 0);
@@ -366,7 +403,7 @@ export function formatV1Http(rep: V1HttpReport): string {
     for (const s of failed) out.push(`  ${s.generator} / ${s.case}: ${s.failures.join('; ')}`);
   } else {
     const total = rep.samples.reduce((n, s) => n + s.replies, 0);
-    out.push(`check: all ${total.toLocaleString('en-US')} replies had the expected status (0 outside 2xx/3xx, so no 429) and size, no socket errors`);
+    out.push(`check: all ${total.toLocaleString('en-US')} replies had the expected status (429 only in the 429 case) and size, no socket errors`);
   }
   // the issue's targets: raw ≥ 60 % of bare uWS, 304 ≥ 75 %
   const target = (name: string, goal: number) => generators.map((g) => {
@@ -378,6 +415,17 @@ export function formatV1Http(rep: V1HttpReport): string {
   }).join('; ') + ` (target ≥ ${fixed(goal)}×)`;
   out.push(`raw 4 KiB vs bare uWS: ${target('GET raw 4 KiB (auth)', 0.6)}`);
   out.push(`raw 304 vs bare uWS:   ${target('GET raw 304', 0.75)}`);
+  // the issue's targets: a scoped token costs under 5 % of the master key's throughput; a 429 is
+  // at least as fast as the served request
+  const versus = (name: string, peer: string, goal: number) => generators.map((g) => {
+    const p = rep.samples.find((x) => x.generator === g && x.case === peer);
+    const s = rep.samples.find((x) => x.generator === g && x.case === name);
+    if (!p || !s) return `${g} —`;
+    const bad = p.failures.length || s.failures.length ? ' (check FAILED)' : '';
+    return `${g} ${ratio(s.rps, p.rps)} by req/s, ${ratio(usPerReq(p), usPerReq(s))} by server CPU${bad}`;
+  }).join('; ') + ` (target ≥ ${fixed(goal, 2)}×)`;
+  out.push(`scoped token vs master key: ${versus(RAW_TOKEN, RAW_KEY, 0.95)}`);
+  out.push(`429 vs served raw:          ${versus(RAW_429, RAW_KEY, 1)}`);
   out.push('vs bare = req/s over bare uWS\'s under the same generator; bare µs ÷ µs = bare uWS\'s server CPU per request over the case\'s ' +
     '(the same ratio, free of what the generator takes from the shared cores); CPU % are of one core over the timed run.');
   return out.join('\n');

@@ -63,15 +63,28 @@ export const ConfigSchema = z.object({
   /** REST /v1 prefetch: the most a request may ask for, in all and per blob (Coregit's hard caps) */
   prefetchMaxBytes: z.coerce.number().int().positive(),
   prefetchMaxBlobBytes: z.coerce.number().int().positive(),
-  /** REST /v1 rate limits (token buckets): per API key, and per IP for anonymous reads */
+  /** REST /v1 rate limits (token buckets): per credential (each key, each token), and per IP for anonymous callers */
   rateLimitPerMinute: z.coerce.number().int().positive(),
   rateLimitPerHour: z.coerce.number().int().positive(),
   anonRateLimitPerMinute: z.coerce.number().int().positive(),
   anonRateLimitPerHour: z.coerce.number().int().positive(),
+  /** git smart HTTP, a budget of its own: every request (a clone is 2-3) per credential, and per IP for anonymous callers */
+  gitRateLimitPerMinute: z.coerce.number().int().positive(),
+  gitRateLimitPerHour: z.coerce.number().int().positive(),
+  anonGitRateLimitPerMinute: z.coerce.number().int().positive(),
+  anonGitRateLimitPerHour: z.coerce.number().int().positive(),
+  /** usage counters kept in memory (API calls, git transfer) are written at least this often: what a crash can lose */
+  usageFlushMs: z.coerce.number().int().min(10).max(60_000),
   /** quotas per org: repositories, bytes written through the API, API calls per calendar month (UTC) */
   quotaRepos: z.coerce.number().int().positive(),
   quotaStorageBytes: z.coerce.number().int().positive(),
   quotaApiCallsPerMonth: z.coerce.number().int().positive(),
+  /** bytes of pushes an org may send per calendar month (UTC), accepted or refused */
+  quotaTransferBytesPerMonth: z.coerce.number().int().positive(),
+  /** online garbage collection: how often it runs (0: only when asked), and how long an
+   * object held by no repo is kept before it goes (see services/gc.ts) */
+  gcIntervalSeconds: z.coerce.number().int().min(0),
+  gcGraceSeconds: z.coerce.number().int().min(0),
   /** fsck level of every message id, for pushes and for objects the REST API writes */
   fsck: FsckSettings,
 });
@@ -104,9 +117,17 @@ export function loadConfig(flags: Partial<Record<keyof Config, string | number |
     rateLimitPerHour: pick('rateLimitPerHour', 'GITWELL_RATE_LIMIT_PER_HOUR', 15_000),
     anonRateLimitPerMinute: pick('anonRateLimitPerMinute', 'GITWELL_ANON_RATE_LIMIT_PER_MINUTE', 600),
     anonRateLimitPerHour: pick('anonRateLimitPerHour', 'GITWELL_ANON_RATE_LIMIT_PER_HOUR', 15_000),
+    gitRateLimitPerMinute: pick('gitRateLimitPerMinute', 'GITWELL_GIT_RATE_LIMIT_PER_MINUTE', 1200),
+    gitRateLimitPerHour: pick('gitRateLimitPerHour', 'GITWELL_GIT_RATE_LIMIT_PER_HOUR', 36_000),
+    anonGitRateLimitPerMinute: pick('anonGitRateLimitPerMinute', 'GITWELL_ANON_GIT_RATE_LIMIT_PER_MINUTE', 600),
+    anonGitRateLimitPerHour: pick('anonGitRateLimitPerHour', 'GITWELL_ANON_GIT_RATE_LIMIT_PER_HOUR', 18_000),
+    usageFlushMs: pick('usageFlushMs', 'GITWELL_USAGE_FLUSH_MS', 1000),
     quotaRepos: pick('quotaRepos', 'GITWELL_QUOTA_REPOS', 100_000),
     quotaStorageBytes: pick('quotaStorageBytes', 'GITWELL_QUOTA_STORAGE_BYTES', 1024 ** 4),
     quotaApiCallsPerMonth: pick('quotaApiCallsPerMonth', 'GITWELL_QUOTA_API_CALLS_PER_MONTH', 1_000_000_000),
+    gcIntervalSeconds: pick('gcIntervalSeconds', 'GITWELL_GC_INTERVAL_SECONDS', 3600),
+    gcGraceSeconds: pick('gcGraceSeconds', 'GITWELL_GC_GRACE_SECONDS', 3600),
+    quotaTransferBytesPerMonth: pick('quotaTransferBytesPerMonth', 'GITWELL_QUOTA_TRANSFER_BYTES_PER_MONTH', 10 * 1024 ** 4),
     fsck: Object.fromEntries(
       Object.entries(env)
         .filter(([k, v]) => k.startsWith(FSCK_ENV_PREFIX) && v !== undefined)

@@ -56,6 +56,7 @@ interface CoreExports {
   walkerKind(w: number): number;
   walkerNext(w: number): number;
   walkerVisit(w: number, type: number, p: number, len: number): number;
+  walkerConflict(w: number): number;
   myers(a: number, n: number, b: number, m: number, costLimit: number): number;
   myersResult(): number;
   myersWasLimited(): number;
@@ -64,6 +65,12 @@ interface CoreExports {
   internCountA(): number;
   internCountB(): number;
   internDistinctCount(): number;
+  xdiff(pa: number, la: number, pb: number, lb: number, alg: number): number;
+  xdiffResult(): number;
+  xmerge(p0: number, l0: number, p1: number, l1: number, p2: number, l2: number,
+    alg: number, level: number, style: number, favor: number, markerSize: number, names: number): number;
+  xmergeResult(): number;
+  xmergeLength(): number;
 }
 
 function locate(): URL {
@@ -383,6 +390,15 @@ export class ObjectWalker {
     }
   }
 
+  /**
+   * The first oid linked as two different kinds (a blob-mode and a tree-mode tree entry naming
+   * the same object, say): one of the links is wrong, whatever the object is. Null if none.
+   */
+  get conflict(): { oid: Buffer; first: number; second: number } | null {
+    const c = core.walkerConflict(this.#ptr()) >>> 0;
+    return c === 0 ? null : { oid: oidOut(), first: c >> 8, second: c & 0xff };
+  }
+
   /** True if oid has been seen or marked. */
   has(oid: Uint8Array): boolean {
     const w = this.#ptr();
@@ -480,6 +496,85 @@ export function internLines(a: Uint8Array, b: Uint8Array): InternedLines {
     const aIds = all.subarray(o, (o += na));
     const bIds = all.subarray(o, (o += nb));
     return { aStarts, bStarts, aIds, bIds, distinct: core.internDistinctCount() };
+  } finally {
+    if (out) core.free(out);
+    core.free(p);
+  }
+}
+
+// --- git's xdiff: edit scripts and the three-way line merge --------------------------------
+
+/** xdiff's algorithms, as the core numbers them. */
+export type XdiffAlgorithm = 'myers' | 'histogram';
+const ALG: Record<XdiffAlgorithm, number> = { myers: 0, histogram: 1 };
+
+/**
+ * git's edit script of `a` against `b` (xdl_do_diff, xdl_change_compact both ways,
+ * xdl_build_script; no indent heuristic): hunks [aStart, aCount, bStart, bCount], 0-based,
+ * packed 4 per hunk, ascending.
+ */
+export function xdiffScript(a: Uint8Array, b: Uint8Array, algorithm: XdiffAlgorithm): Int32Array {
+  const offB = (a.length + 15) & ~15;
+  const p = alloc(offB + b.length + 16);
+  let out = 0;
+  try {
+    const mm = mem();
+    mm.set(a, p);
+    mm.set(b, p + offB);
+    const n = check(core.xdiff(p, a.length, p + offB, b.length, ALG[algorithm]));
+    out = core.xdiffResult() >>> 0;
+    return new Int32Array(core.memory.buffer, out, n * 4).slice();
+  } finally {
+    if (out) core.free(out);
+    core.free(p);
+  }
+}
+
+export interface XmergeOptions {
+  algorithm: XdiffAlgorithm;
+  /** 0 minimal, 1 eager, 2 zealous (merge-ort), 3 zealous_alnum (git merge-file) */
+  level: 0 | 1 | 2 | 3;
+  /** 'merge' (default), 'diff3' (with the base section), 'zdiff3' */
+  style?: 'merge' | 'diff3' | 'zdiff3';
+  favor?: 'ours' | 'theirs' | 'union';
+  /** conflict marker length, default 7 */
+  markerSize?: number;
+  /** labels after the markers (a string is written as UTF-8); null: none */
+  ancestor?: string | Uint8Array | null;
+  ours?: string | Uint8Array | null;
+  theirs?: string | Uint8Array | null;
+}
+
+const STYLE = { merge: 0, diff3: 1, zdiff3: 2 } as const;
+const FAVOR = { ours: 1, theirs: 2, union: 3 } as const;
+
+/** git's xdl_merge: the merged bytes (with conflict markers) and how many conflicts. */
+export function xdlMerge(base: Uint8Array, ours: Uint8Array, theirs: Uint8Array, o: XmergeOptions): { data: Buffer; conflicts: number } {
+  const labels = [o.ancestor, o.ours, o.theirs].map((l) => (l == null ? null : typeof l === 'string' ? Buffer.from(l, 'utf8') : l));
+  const parts: Array<Uint8Array | null> = [base, ours, theirs, ...labels];
+  const offsets: number[] = [];
+  let total = 32;
+  for (const x of parts) {
+    offsets.push(total);
+    total += ((x?.length ?? 0) + 15) & ~15;
+  }
+  const p = alloc(total);
+  let out = 0;
+  try {
+    const mm = mem();
+    parts.forEach((x, i) => x && mm.set(x, p + offsets[i]));
+    const names = new Int32Array(mm.buffer, p, 6);
+    for (let i = 0; i < 3; i++) {
+      const l = labels[i];
+      names[i * 2] = p + offsets[3 + i];
+      names[i * 2 + 1] = l === null ? -1 : l.length;
+    }
+    const conflicts = check(core.xmerge(
+      p + offsets[0], base.length, p + offsets[1], ours.length, p + offsets[2], theirs.length,
+      ALG[o.algorithm], o.level, STYLE[o.style ?? 'merge'], o.favor ? FAVOR[o.favor] : 0, o.markerSize ?? 0, p,
+    ));
+    out = core.xmergeResult() >>> 0;
+    return { data: copyOut(out, core.xmergeLength()), conflicts };
   } finally {
     if (out) core.free(out);
     core.free(p);

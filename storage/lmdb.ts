@@ -8,9 +8,13 @@
  *   repo_objects  u32 repo id + oid -> empty (membership)
  *   refs          "<repo id>:<ref name>" -> hex oid (":" cannot appear in a ref name), versioned;
  *                 and "stamp:<repo id>" -> "", whose version moves whenever the repo record is
- *                 written or the repo's first branches are created (see firstBranches)
+ *                 written or deleted or the repo's first branches are created (see
+ *                 firstBranches); every ref transaction is conditioned on it (see updateRefs)
  *   repos         repo id -> RepoRecord;  repo_names "org/ns/slug" -> repo id
- *   orgs, keys, meta, usage   msgpack records (meta: the repo id sequence, the store format)
+ *   orgs, keys, tokens, generations   credentials (storage/accounts.ts)
+ *   audit         the audit log (storage/audit-log.ts), written in each change's own transaction
+ *   usage         counters (storage/usage-counters.ts)
+ *   meta          the repo id sequence, the store format
  *   snapshots     "<repo id>:<name>" -> SnapshotRecord (storage/lmdb-snapshots.ts)
  * Every multi-key change is one write transaction; LMDB makes it durable before it returns.
  * A write the disk has no room for fails as INSUFFICIENT_STORAGE and changes nothing; no write
@@ -19,11 +23,18 @@
 import fs from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { firstBranchesDefault } from '../src/core/default-branch.js';
-import { conflict, notFound } from '../src/core/errors.js';
+import { conflict, GitwellError, notFound } from '../src/core/errors.js';
+import { isName } from '../src/core/names.js';
 import { ChainReader } from '../src/core/pack/chain.js';
+import { Accounts } from './accounts.js';
+import { auditEntry, listAudit, refUpdateRecords } from './audit-log.js';
 import { encodeRecord, RecordSlabs, recordContent, recordDepth, recordEntry, recordInfo, RECORD_FLAG_LIMIT } from './object-record.js';
 import { SnapshotTable } from './lmdb-snapshots.js';
-import type { GarbageCollected, KeyRecord, NewObject, NewRepo, ObjectWriter, PackedObject, ObjectInfo, OrgRecord, RefEntry, RefsUpdated, RefUpdate, RefUpdateResult, RepoRecord, SnapshotRecord, Store, StoredObject } from './store.js';
+import type {
+  Actor, AuditQuery, AuditRecord, KeyRecord, Membership, NewObject, NewRepo, ObjectWriter, PackedObject, ObjectInfo, OrgRecord, RefEntry,
+  RefsUpdated, RefUpdate, RefUpdateResult, RepoRecord, SnapshotRecord, Store, StoredObject, TokenRecord, WriteContext,
+} from './store.js';
+import { compactUsage, readUsage, usageAdd } from './usage-counters.js';
 import { syncWriteError, unawaited, written } from './write-failure.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -71,8 +82,6 @@ const HEADS = 'refs/heads/';
 
 /** What a ref update that creates a repo's first branches writes besides the refs. */
 interface FirstBranches {
-  /** the stamp as read: the write lands only if it is still so */
-  stamp: { version?: number } | undefined;
   record: RepoRecord;
   /** the new default branch, or null when the configured one is among those created */
   defaultBranch: string | null;
@@ -86,24 +95,33 @@ export class LmdbStore implements Store {
   private readonly refs: Database<string, string>;
   private readonly repos: Database<RepoRecord, number>;
   private readonly repoNames: Database<number, string>;
-  private readonly orgs: Database<OrgRecord, string>;
-  private readonly keys: Database<KeyRecord, string>;
   private readonly meta: Database<number, string>;
   private readonly usage: Database<Record<string, number>, string>;
+  private readonly audit: Database<AuditRecord, string>;
+  private readonly accounts: Accounts;
   private readonly snapshots: SnapshotTable;
 
   constructor(private readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
-    this.env = open({ path: dir, maxDbs: 16, compression: false, mapSize: MAP_BYTES });
+    this.env = open({ path: dir, noSubdir: false, maxDbs: 24, compression: false, mapSize: MAP_BYTES });
     this.objects = this.env.openDB({ name: 'objects', encoding: 'binary', keyEncoding: 'binary' });
     this.members = this.env.openDB({ name: 'repo_objects', encoding: 'binary', keyEncoding: 'binary' });
     this.refs = this.env.openDB({ name: 'refs', encoding: 'string', useVersions: true });
     this.repos = this.env.openDB({ name: 'repos', encoding: 'msgpack' });
     this.repoNames = this.env.openDB({ name: 'repo_names', encoding: 'msgpack' });
-    this.orgs = this.env.openDB({ name: 'orgs', encoding: 'msgpack' });
-    this.keys = this.env.openDB({ name: 'keys', encoding: 'msgpack' });
     this.meta = this.env.openDB({ name: 'meta', encoding: 'msgpack' });
     this.usage = this.env.openDB({ name: 'usage', encoding: 'msgpack' });
+    this.audit = this.env.openDB({ name: 'audit', encoding: 'msgpack' });
+    this.accounts = new Accounts(
+      {
+        orgs: this.env.openDB({ name: 'orgs', encoding: 'msgpack' }),
+        keys: this.env.openDB({ name: 'keys', encoding: 'msgpack' }),
+        tokens: this.env.openDB({ name: 'tokens', encoding: 'msgpack' }),
+        generations: this.env.openDB({ name: 'generations', encoding: 'binary' }),
+        audit: this.audit,
+      },
+      (fn) => this.writeSync(fn),
+    );
     this.snapshots = new SnapshotTable(this.env.openDB({ name: 'snapshots', encoding: 'msgpack' }), (fn) => this.writeSync(fn));
     this.checkFormat(dir);
     let top = 0;
@@ -283,12 +301,18 @@ export class LmdbStore implements Store {
    * (lmdb-js's promises for nested conditions do not, when an earlier write of the same
    * transaction broke an outer one); a race lost between the check and the write is checked
    * again from the start. The caller hears the result once the transaction is flushed to
-   * disk; the main thread never waits for the disk.
+   * disk; the main thread never waits for the disk. A repo deleted before the writes land
+   * (its record gone, its stamp moved) gets none of them: NOT_FOUND "repo deleted".
    */
-  async updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects: Iterable<NewObject> = []): Promise<RefUpdateResult[]> {
+  async updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects: Iterable<NewObject> = [], ctx: WriteContext = {}): Promise<RefUpdateResult[]> {
     const memberKeys = [...members].map((m) => memberKey(repoId, m));
     const records = [...objects].map((o) => [oidKey(o.oid), encodeRecord(o)] as const);
     for (let attempt = 0; ; attempt++) {
+      // the repo as read: its deletion moves its stamp, so every write below is conditioned
+      // on the stamp too, and a deletion landing meanwhile makes them all not land
+      const stamp = this.refs.getEntry(stampKey(repoId));
+      const record = this.repos.get(repoId);
+      if (!record) throw new GitwellError('NOT_FOUND', 'repo deleted', { repo_id: repoId });
       const keys = updates.map((u) => refKey(repoId, u.name));
       const seen = keys.map((k) => this.refs.getEntry(k));
       const results: RefUpdateResult[] = updates.map((u, i) => {
@@ -301,7 +325,8 @@ export class LmdbStore implements Store {
       }
       const passing = updates.flatMap((_, i) => (results[i].ok ? [i] : []));
       if (passing.length === 0) return results;
-      const first = this.firstBranches(repoId, updates, passing, seen);
+      const first = this.firstBranches(record, updates, passing, seen);
+      const extra = refUpdateRecords(record, updates, passing, results, first && first.defaultBranch !== null ? first.defaultBranch : null, ctx);
 
       // removed once read; a crash in between leaves one tiny key behind, which no other
       // process may clean up (it cannot tell a dead writer's receipt from a live one's)
@@ -326,11 +351,15 @@ export class LmdbStore implements Store {
             this.repos.put(repoId, { ...first.record, defaultBranch: first.defaultBranch, updatedAt: new Date().toISOString() });
           }
         }
+        // the audit entries and usage adds: new keys, so they need no read and no condition
+        for (const [k, v] of extra.audit) this.audit.put(k, v);
+        for (const [k, v] of extra.usage) this.usage.put(k, v);
       };
-      // each passing ref as read, and with the first branches the stamp: of two racing first
-      // pushes one lands, the other is read again (then not first) and leaves the default alone
+      // each passing ref as read, and the stamp: a deletion of the repo, a change of its record
+      // or a racing first push moved it, and this is read again (of two racing first pushes one
+      // lands, the other is then not first and leaves the default alone)
       const guards: Array<{ key: string; entry: { version?: number } | undefined }> = passing.map((i) => ({ key: keys[i], entry: seen[i] }));
-      if (first) guards.push({ key: stampKey(repoId), entry: first.stamp });
+      guards.push({ key: stampKey(repoId), entry: stamp });
       // the receipt, not these promises, says whether the writes landed; they are listened to
       // only so that a failed transaction leaves none of them unhandled
       const nest = (n: number): void => {
@@ -369,14 +398,12 @@ export class LmdbStore implements Store {
    * the record (updateRepo), so the record written cannot undo a change made meanwhile, and of
    * racing first pushes only the first to land decides the default.
    */
-  private firstBranches(repoId: number, updates: RefUpdate[], passing: number[], seen: Array<{ version?: number } | undefined>): FirstBranches | null {
+  private firstBranches(record: RepoRecord, updates: RefUpdate[], passing: number[], seen: Array<{ version?: number } | undefined>): FirstBranches | null {
     const created = passing.filter((i) => !seen[i] && updates[i].next !== null && updates[i].name.startsWith(HEADS)).map((i) => updates[i].name.slice(HEADS.length));
     if (created.length === 0) return null;
     // "0" follows "/": the range is every ref under refs/heads/
-    for (const _ of this.refs.getKeys({ start: refKey(repoId, HEADS), end: refKey(repoId, 'refs/heads0'), limit: 1 })) return null;
-    const record = this.repos.get(repoId);
-    if (!record) return null;
-    return { stamp: this.refs.getEntry(stampKey(repoId)), record, defaultBranch: firstBranchesDefault(record.defaultBranch, created) };
+    for (const _ of this.refs.getKeys({ start: refKey(record.id, HEADS), end: refKey(record.id, 'refs/heads0'), limit: 1 })) return null;
+    return { record, defaultBranch: firstBranchesDefault(record.defaultBranch, created) };
   }
 
   /** Moves the repo's stamp: inside a write transaction that writes (or removes) its record. */
@@ -423,8 +450,12 @@ export class LmdbStore implements Store {
     }
   }
 
-  createRepo(r: NewRepo): RepoRecord {
-    return this.writeSync(() => this.insertRepo(r));
+  createRepo(r: NewRepo, actor?: Actor): RepoRecord {
+    return this.writeSync(() => {
+      const rec = this.insertRepo(r);
+      this.putAudit(auditEntry(rec.org, 'repo.created', actor, rec, { visibility: rec.visibility, default_branch: rec.defaultBranch }));
+      return rec;
+    });
   }
 
   /** Inside a write transaction: the new record, its name and its stamp. */
@@ -454,10 +485,11 @@ export class LmdbStore implements Store {
     return rec;
   }
 
-  forkRepo(sourceId: number, r: NewRepo): { repo: RepoRecord; shared: number } {
+  forkRepo(sourceId: number, r: NewRepo, actor?: Actor): { repo: RepoRecord; shared: number } {
     let shared = 0;
     const rec = this.writeSync(() => {
-      if (!this.repos.get(sourceId)) throw notFound('repository');
+      const source = this.repos.get(sourceId);
+      if (!source) throw notFound('repository');
       const created = this.insertRepo(r);
       // read first, then written: a cursor over what the same transaction writes is not to be trusted
       const refs = [...this.refs.getRange({ start: `${sourceId}:`, end: `${sourceId};` })];
@@ -468,6 +500,15 @@ export class LmdbStore implements Store {
         this.members.putSync(k, EMPTY);
       }
       shared = members.length;
+      this.putAudit(
+        auditEntry(created.org, 'repo.created', actor, created, {
+          visibility: created.visibility,
+          default_branch: created.defaultBranch,
+          forked_from: { id: source.id, org: source.org, path: source.namespace ? `${source.namespace}/${source.slug}` : source.slug },
+          refs: refs.length,
+          objects: shared,
+        }),
+      );
       return created;
     });
     this.bump(rec.id);
@@ -485,6 +526,8 @@ export class LmdbStore implements Store {
 
   listRepos(org: string): RepoRecord[] {
     const out: RepoRecord[] = [];
+    // the scan is a key prefix: a name with "/" in it would reach into other orgs' keys
+    if (!isName(org)) return out;
     for (const { value } of this.repoNames.getRange({ start: `${org}/`, end: `${org}0` })) {
       const rec = this.repos.get(value);
       if (rec) out.push(rec);
@@ -492,23 +535,27 @@ export class LmdbStore implements Store {
     return out;
   }
 
-  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards' | 'isTemplate'>>): RepoRecord {
+  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards' | 'isTemplate'>>, actor?: Actor): RepoRecord {
     const updated = this.writeSync(() => {
       const rec = this.repos.get(id);
       if (!rec) throw notFound('repository');
       const next = { ...rec, ...patch, updatedAt: new Date().toISOString() };
       this.repos.putSync(id, next);
       this.restamp(id);
+      const changes: Record<string, unknown> = {};
+      for (const k of Object.keys(patch) as Array<keyof typeof patch>) if (rec[k] !== next[k]) changes[k] = { from: rec[k], to: next[k] };
+      this.putAudit(auditEntry(rec.org, 'repo.updated', actor, rec, changes));
       return next;
     });
     this.bump(id);
     return updated;
   }
 
-  deleteRepo(id: number): void {
+  deleteRepo(id: number, actor?: Actor): void {
     this.writeSync(() => {
       const rec = this.repos.get(id);
       if (!rec) return;
+      this.putAudit(auditEntry(rec.org, 'repo.deleted', actor, rec, { refs: this.listRefs(id).length }));
       for (const { key } of this.refs.getRange({ start: `${id}:`, end: `${id};` })) this.refs.removeSync(key);
       for (const key of this.members.getKeys(memberRange(id))) this.members.removeSync(key);
       this.snapshots.removeAllSync(id);
@@ -555,30 +602,48 @@ export class LmdbStore implements Store {
     return drop.length;
   }
 
-  collectGarbage(): GarbageCollected {
-    const live = new Set<string>();
-    for (const key of this.members.getKeys()) live.add(key.toString('latin1', 4, 24));
-    // what a kept entry is a delta on is kept too, down its whole chain
-    const todo = [...live];
-    while (todo.length > 0) {
-      const v = this.record(Buffer.from(todo.pop()!, 'latin1'));
-      const base = v && recordEntry(v)?.base;
-      if (!base) continue;
-      const b = base.toString('latin1');
-      if (!live.has(b)) {
-        live.add(b);
-        todo.push(b);
-      }
+  membershipPage(after: Membership | null, limit: number): Membership[] {
+    const out: Membership[] = [];
+    const start = after ? memberKey(after.repoId, after.oid) : undefined;
+    for (const key of this.members.getKeys({ start, limit: limit + 1 })) {
+      if (start && key.equals(start)) continue;
+      if (out.length === limit) break;
+      out.push({ repoId: key.readUInt32BE(0), oid: Buffer.from(key.subarray(4, 24)) });
     }
-    const drop: Buffer[] = [];
-    let removedBytes = 0;
-    for (const { key, value } of this.objects.getRange()) {
-      if (live.has(key.toString('latin1'))) continue;
-      drop.push(Buffer.from(key));
-      removedBytes += value.length;
+    return out;
+  }
+
+  objectPage(after: Buffer | null, limit: number): Buffer[] {
+    const out: Buffer[] = [];
+    for (const key of this.objects.getKeys({ start: after ?? undefined, limit: limit + 1 })) {
+      if (after && key.equals(after)) continue;
+      if (out.length === limit) break;
+      out.push(Buffer.from(key));
     }
-    this.removeInBatches(this.objects, drop);
-    return { kept: live.size, removed: drop.length, removedBytes };
+    return out;
+  }
+
+  removeObjects(oids: Buffer[]): { removed: number; bytes: number } {
+    let bytes = 0;
+    let removed = 0;
+    for (let i = 0; i < oids.length; i += 10_000) {
+      this.writeSync(() => {
+        for (const k of oids.slice(i, i + 10_000)) {
+          const v = this.objects.getBinaryFast(k);
+          if (v === undefined) continue;
+          bytes += v.length;
+          removed++;
+          this.objects.removeSync(k);
+        }
+      });
+    }
+    return { removed, bytes };
+  }
+
+  removeMemberships(list: Membership[]): void {
+    const keys = list.map((m) => memberKey(m.repoId, m.oid));
+    this.removeInBatches(this.members, keys);
+    for (const id of new Set(list.map((m) => m.repoId))) this.bump(id);
   }
 
   /** Removes keys in transactions of a bounded size (one huge transaction holds every page). */
@@ -593,39 +658,68 @@ export class LmdbStore implements Store {
   // ---- usage counters
 
   getUsage(key: string): Record<string, number> {
-    return this.usage.get(key) ?? {};
+    return readUsage(this.usage, key);
   }
 
-  addUsage(key: string, delta: Record<string, number>): void {
-    this.writeSync(() => {
-      const cur = { ...(this.usage.get(key) ?? {}) };
-      for (const [k, v] of Object.entries(delta)) cur[k] = (cur[k] ?? 0) + v;
-      this.usage.putSync(key, cur);
-    });
+  addUsage(key: string, delta: Record<string, number>): Promise<void> {
+    const [k, v] = usageAdd(key, delta);
+    const p = written(this.usage.put(k, v), this.dir).then(ignore);
+    this.hearBatch();
+    return p;
   }
 
-  // ---- orgs and keys
+  compactUsage(): void {
+    this.writeSync(() => compactUsage(this.usage));
+  }
+
+  // ---- audit log
+
+  /** Inside a sync write transaction. */
+  private putAudit([key, value]: [string, AuditRecord]): void {
+    this.audit.putSync(key, value);
+  }
+
+  listAudit(query: AuditQuery): AuditRecord[] {
+    return listAudit(this.audit, query);
+  }
+
+  // ---- orgs and credentials (storage/accounts.ts)
 
   ensureOrg(name: string): OrgRecord {
-    return this.writeSync(() => {
-      const existing = this.orgs.get(name);
-      if (existing) return existing;
-      const rec = { name, createdAt: new Date().toISOString() };
-      this.orgs.putSync(name, rec);
-      return rec;
-    });
+    return this.accounts.ensureOrg(name);
   }
-
   getOrg(name: string): OrgRecord | undefined {
-    return this.orgs.get(name);
+    return this.accounts.getOrg(name);
   }
-
-  putKey(key: KeyRecord): void {
-    this.writeSync(() => this.keys.putSync(key.id, key));
+  putKey(key: KeyRecord, actor?: Actor): void {
+    this.accounts.putKey(key, actor);
   }
-
   getKey(id: string): KeyRecord | undefined {
-    return this.keys.get(id);
+    return this.accounts.getKey(id);
+  }
+  listKeys(org: string): KeyRecord[] {
+    return this.accounts.listKeys(org);
+  }
+  putToken(token: TokenRecord, actor?: Actor): void {
+    this.accounts.putToken(token, actor);
+  }
+  getToken(id: string): TokenRecord | undefined {
+    return this.accounts.getToken(id);
+  }
+  listTokens(org: string): TokenRecord[] {
+    return this.accounts.listTokens(org);
+  }
+  revokeKey(id: string, actor?: Actor): KeyRecord | undefined {
+    return this.accounts.revokeKey(id, actor);
+  }
+  revokeToken(id: string, actor?: Actor): TokenRecord | undefined {
+    return this.accounts.revokeToken(id, actor);
+  }
+  rotateKey(id: string, next: KeyRecord, actor?: Actor): KeyRecord | undefined {
+    return this.accounts.rotateKey(id, next, actor);
+  }
+  credentialGeneration(): number {
+    return this.accounts.generation();
   }
 
   close(): void {

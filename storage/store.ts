@@ -64,6 +64,7 @@ export interface NewRepo {
   forkDepth?: number;
 }
 
+/** A master key: everything in its org, until revoked. */
 export interface KeyRecord {
   id: string;
   org: string;
@@ -71,6 +72,83 @@ export interface KeyRecord {
   /** sha256 of the secret part, hex */
   hash: string;
   createdAt: string;
+  /** set once revoked; the record stays, for the audit log and the key list */
+  revokedAt?: string | null;
+}
+
+/** A token: what its scopes allow in its org, until it expires or is revoked. */
+export interface TokenRecord {
+  id: string;
+  org: string;
+  name: string;
+  /** normalized scopes (core/scopes.ts): "repos:<pattern>" -> levels */
+  scopes: Record<string, Array<'read' | 'write' | 'admin'>>;
+  /** sha256 of the secret part, hex */
+  hash: string;
+  createdAt: string;
+  expiresAt: string;
+  /** the key that made it */
+  createdBy: string | null;
+  revokedAt?: string | null;
+}
+
+/** Through which door a change came. */
+export type Door = 'git' | 'v1' | 'api' | 'cli' | 'internal';
+
+/** Who made a change: a credential (none for changes the server makes itself) and a door. */
+export interface Actor {
+  credentialId: string | null;
+  kind: 'key' | 'token' | null;
+  door: Door;
+}
+
+export type AuditAction =
+  | 'repo.created'
+  | 'repo.updated'
+  | 'repo.deleted'
+  | 'ref.updated'
+  | 'push.received'
+  | 'token.created'
+  | 'token.revoked'
+  | 'key.created'
+  | 'key.revoked'
+  | 'key.rotated';
+
+export const AUDIT_ACTIONS: readonly AuditAction[] = [
+  'repo.created', 'repo.updated', 'repo.deleted', 'ref.updated', 'push.received',
+  'token.created', 'token.revoked', 'key.created', 'key.revoked', 'key.rotated',
+];
+
+export interface AuditRecord {
+  /** orders the org's log (time first); the cursor of a page */
+  id: string;
+  at: string;
+  org: string;
+  action: AuditAction;
+  actor: Actor;
+  repo: { id: number; path: string } | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditQuery {
+  org: string;
+  limit: number;
+  /** newest first: entries older than this id (a previous page's last) */
+  before?: string;
+  action?: AuditAction;
+  /** Unix ms, inclusive */
+  since?: number;
+  /** Unix ms, exclusive */
+  until?: number;
+}
+
+/** What a write records beside its change, in the same transaction (so neither is ever without the other). */
+export interface WriteContext {
+  actor?: Actor;
+  /** a push: a push.received entry beside its ref.updated ones */
+  push?: { bytes: number; objects: number };
+  /** counters added with the change: usage key -> counter -> amount */
+  usage?: Record<string, Record<string, number>>;
 }
 
 export interface OrgRecord {
@@ -112,11 +190,10 @@ export interface ObjectWriter {
   flush(): Promise<void>;
 }
 
-export interface GarbageCollected {
-  /** objects kept, and removed with their bytes as stored */
-  kept: number;
-  removed: number;
-  removedBytes: number;
+/** One object a repo holds. */
+export interface Membership {
+  repoId: number;
+  oid: Buffer;
 }
 
 export interface RefEntry {
@@ -179,8 +256,10 @@ export interface Store {
    * When the updates create the first branches of a repo that had none, and its default branch
    * is not among them, the default becomes one of them (core/default-branch.ts), in the same
    * transaction: racing writers cannot leave HEAD naming a branch that does not exist.
+   * A repo deleted before the transaction lands gets nothing of it: NOT_FOUND "repo deleted"
+   * (deleteRepo and updateRefs serialize: no ref or membership outlives its repo).
    */
-  updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects?: Iterable<NewObject>): Promise<RefUpdateResult[]>;
+  updateRefs(repoId: number, updates: RefUpdate[], members: Iterable<Uint8Array>, atomic: boolean, objects?: Iterable<NewObject>, write?: WriteContext): Promise<RefUpdateResult[]>;
   /**
    * Calls `listener` with the refs every updateRefs of this process moved, once they are
    * visible to reads, in the order the transactions committed (so, for any one ref, in the
@@ -195,21 +274,24 @@ export interface Store {
    * still holds. Changes made by another process sharing the data dir do not move it.
    */
   repoGeneration(id: number): number;
-  createRepo(repo: NewRepo): RepoRecord;
+  /** Creates the repo; the audit entry (repo.created) lands with it. */
+  createRepo(repo: NewRepo, actor?: Actor): RepoRecord;
   getRepo(id: number): RepoRecord | undefined;
   findRepo(org: string, namespace: string | null, slug: string): RepoRecord | undefined;
   listRepos(org: string): RepoRecord[];
   /** Every repo of every org. */
   allRepos(): RepoRecord[];
-  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards' | 'isTemplate'>>): RepoRecord;
+  updateRepo(id: number, patch: Partial<Pick<RepoRecord, 'description' | 'visibility' | 'defaultBranch' | 'denyNonFastForwards' | 'isTemplate'>>, actor?: Actor): RepoRecord;
   /** Deletes the repo with its refs, membership and snapshots. */
-  deleteRepo(id: number): void;
+  deleteRepo(id: number, actor?: Actor): void;
   /**
    * A new repo holding what `sourceId` holds now: its refs, and membership of every object it
-   * has (objects are shared, never copied), in one transaction. Returns the new record and how
-   * many objects it shares. CONFLICT when the name is taken, NOT_FOUND when the source is gone.
+   * has (objects are shared, never copied), in one transaction with its audit entry
+   * (repo.created, naming the source). Returns the new record and how many objects it shares.
+   * CONFLICT when the name is taken, NOT_FOUND when the source is gone. It adds members: the
+   * caller holds the store's write gate (services/gc.ts).
    */
-  forkRepo(sourceId: number, repo: NewRepo): { repo: RepoRecord; shared: number };
+  forkRepo(sourceId: number, repo: NewRepo, actor?: Actor): { repo: RepoRecord; shared: number };
 
   // snapshots: named restore points of a repo
   /** CONFLICT when the repo has a snapshot of that name. */
@@ -222,23 +304,48 @@ export interface Store {
 
   // usage counters (quotas): named numbers under a key ("<org>", "<org>:<YYYY-MM>")
   getUsage(key: string): Record<string, number>;
-  /** Adds `delta` to the counters of `key` in one write transaction. */
-  addUsage(key: string, delta: Record<string, number>): void;
+  /**
+   * Adds `delta` to the counters of `key`: queued for the writer thread (the caller does not
+   * wait for the disk); resolves once durable. Concurrent adds, from any process, all count.
+   */
+  addUsage(key: string, delta: Record<string, number>): Promise<void>;
+  /** Merges the adds made so far into one record per key (a short synchronous transaction). */
+  compactUsage(): void;
 
-  // orgs and keys
+  // orgs and credentials; every change is audited in its own transaction
   ensureOrg(name: string): OrgRecord;
   getOrg(name: string): OrgRecord | undefined;
-  putKey(key: KeyRecord): void;
+  putKey(key: KeyRecord, actor?: Actor): void;
   getKey(id: string): KeyRecord | undefined;
+  listKeys(org: string): KeyRecord[];
+  putToken(token: TokenRecord, actor?: Actor): void;
+  getToken(id: string): TokenRecord | undefined;
+  listTokens(org: string): TokenRecord[];
+  /** Marks the key revoked (once) and moves the credential generation; undefined when there is no such key. */
+  revokeKey(id: string, actor?: Actor): KeyRecord | undefined;
+  revokeToken(id: string, actor?: Actor): TokenRecord | undefined;
+  /** Stores `next` and revokes key `id` in one transaction; the old record (revoked), or undefined when there is none. */
+  rotateKey(id: string, next: KeyRecord, actor?: Actor): KeyRecord | undefined;
+  /**
+   * A number that moves with every revocation, by any process sharing the data dir: a
+   * credential verified while it stayed the same is still good. Read on every request (an
+   * LMDB read: a lookup in the memory map, no system call).
+   */
+  credentialGeneration(): number;
 
-  // garbage collection: only while nothing else writes to the store (see services/gc.ts)
+  // the audit log
+  listAudit(query: AuditQuery): AuditRecord[];
+
+  // garbage collection (services/collector.ts decides what goes; these read pages and remove)
   /** Drops the repo's membership of every object `keep` says no to; returns how many went. */
   retainMembers(repoId: number, keep: (oid: Buffer) => boolean): number;
-  /**
-   * Removes every object no repo holds, except what a kept object's pack entry is a delta
-   * on (transitively): its content depends on it.
-   */
-  collectGarbage(): GarbageCollected;
+  /** Up to `limit` memberships in key order (repo id, then oid), after `after` (a page's last). */
+  membershipPage(after: Membership | null, limit: number): Membership[];
+  /** Up to `limit` object ids in order, after `after` (a page's last). */
+  objectPage(after: Buffer | null, limit: number): Buffer[];
+  /** Removes these objects, in transactions of a bounded size; how many there were, and their stored bytes. */
+  removeObjects(oids: Buffer[]): { removed: number; bytes: number };
+  removeMemberships(list: Membership[]): void;
 
   close(): void;
 }

@@ -34,7 +34,8 @@ async function causeOf(e: unknown): Promise<unknown> {
   return Promise.race([cause.then(() => undefined, (c: unknown) => c), new Promise<undefined>((r) => setImmediate(r, undefined))]);
 }
 
-function freeBytes(dir: string): number {
+/** Bytes free for an unprivileged writer on the filesystem of `dir` (Infinity if it cannot be told). */
+export function freeBytes(dir: string): number {
   try {
     const s = fs.statfsSync(dir);
     return s.bavail * s.bsize;

@@ -12,7 +12,7 @@ import { describe, expect, it, afterAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { myersDiff } from '../src/wasm.js';
+import { myersDiff, xdlMerge } from '../src/wasm.js';
 import { splitLines, internPair, LineInterner } from '../src/core/diff/lines.js';
 import { diffLines } from '../src/core/diff/myers.js';
 import { bogosqrt } from '../src/core/diff/discard.js';
@@ -20,8 +20,7 @@ import { isBinary } from '../src/core/diff/binary.js';
 import { PatchSink, quotePath, writeFileSection, encode85 } from '../src/core/diff/patch.js';
 import { diffTrees } from '../src/core/diff/tree-diff.js';
 import { diffTreePair } from '../src/core/diff/file-diff.js';
-import { lineMergeConflicts } from '../src/core/diff/three-way.js';
-import { mergeCheck } from '../src/core/diff/merge-check.js';
+import { mergeTrees } from '../src/core/merge/ort.js';
 import type { ObjectFinder } from '../src/core/object/finder.js';
 import { git, gitEnv, gitOk, removeTempDirs, tempDir } from './helpers/git.js';
 import { rng } from '../bench/lib/rng.js';
@@ -426,9 +425,9 @@ describe('patch writer details', () => {
   });
 });
 
-// --- three-way line merge vs git merge-file -----------------------------------------------
+// --- three-way merges (src/core/merge) vs git -------------------------------------------------
 
-describe('merge check vs git merge-file', () => {
+describe('three-way merges vs git merge-file', () => {
   it('random edits of a file of distinct lines: conflict exactly when git merge-file reports one', async () => {
     const dir = tempDir();
     let conflicted = 0;
@@ -452,8 +451,8 @@ describe('merge check vs git merge-file', () => {
       fs.writeFileSync(path.join(dir, 'b'), buf(theirs));
       const g = await git(['merge-file', '-p', 'a', 'o', 'b'], { cwd: dir });
       expect(g.code).toBeGreaterThanOrEqual(0);
-      const ours1 = lineMergeConflicts(buf(base), buf(ours), buf(theirs));
-      expect(ours1, `seed ${seed}`).toBe(g.code > 0);
+      const merged = xdlMerge(buf(base), buf(ours), buf(theirs), { algorithm: 'myers', level: 3, ours: 'a', ancestor: 'o', theirs: 'b' });
+      expect(merged.conflicts > 0, `seed ${seed}`).toBe(g.code > 0);
       if (g.code > 0) conflicted++;
     }
     // both outcomes were exercised
@@ -461,7 +460,7 @@ describe('merge check vs git merge-file', () => {
     expect(conflicted).toBeLessThan(140);
   });
 
-  it('file-level reasons', async () => {
+  it('file-level kinds', async () => {
     const dir = tempDir();
     await gitOk(['init', '-q', '-b', 'main', dir]);
     const w = (p: string, s: string) => {
@@ -496,13 +495,13 @@ describe('merge check vs git merge-file', () => {
     const theirs = await commitAll(dir, 'theirs');
     const finder = gitObjects(dir);
     const h = (s: string) => Buffer.from(s, 'hex');
-    const r = mergeCheck(finder, h(base), h(ours), h(theirs), { maxFileBytes: 1 << 20 });
-    expect(r.conflicts).toEqual([
-      { path: 'added.txt', reason: 'add/add' },
-      { path: 'both.txt', reason: 'content' },
-      { path: 'del.txt', reason: 'modify/delete' },
-      { path: 'df', reason: 'directory/file' },
+    const r = mergeTrees(finder, h(base), h(ours), h(theirs));
+    expect(r.conflicts.map(({ path, kind }) => ({ path, kind }))).toEqual([
+      { path: 'added.txt', kind: 'add/add' },
+      { path: 'both.txt', kind: 'content' },
+      { path: 'del.txt', kind: 'modify/delete' },
+      { path: 'df~ours', kind: 'file/directory' },
     ]);
-    expect(mergeCheck(finder, h(base), h(ours), h(ours), { maxFileBytes: 1 << 20 }).conflicts).toEqual([]);
+    expect(mergeTrees(finder, h(base), h(ours), h(ours)).conflicts).toEqual([]);
   });
 });

@@ -188,3 +188,48 @@ describe('a first push kept as the clone pack', () => {
     }
   }, 120_000);
 });
+
+describe('a repo cloned lately gets its new clone pack right after a push', () => {
+  const packFiles = (dataDir: string) => fs.readdirSync(path.join(dataDir, 'cache', 'packs')).filter((f) => f.endsWith('.pack')).sort();
+  const until = async (what: () => boolean, ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end && !what(); ) await new Promise((r) => setTimeout(r, 50));
+  };
+
+  it('makes the pack after the push, before any clone asks; a repo nobody cloned gets none', async () => {
+    const gw2 = await startGitwell();
+    try {
+      const k = await gw2.createKey('acme');
+      await gw2.createRepo('acme/warm', { public: true });
+      await gw2.createRepo('acme/cold', { public: true });
+      const dir = tempDir('gw-warm-src-');
+      await makeBigRepo(dir);
+      const urlOf = (slug: string) => repoUrl(gw2.url, `acme/${slug}`, k);
+      for (const slug of ['warm', 'cold']) await gitOk(['push', '-q', urlOf(slug), 'main'], { cwd: dir });
+      // the first pushes are kept as the clone packs; the clone of warm is served from its own
+      const seeded = packFiles(gw2.dataDir);
+      expect(seeded).toHaveLength(2);
+      const first = path.join(tempDir('gw-warm-c1-'), 'c.git');
+      await gitOk(['clone', '-q', '--bare', repoUrl(gw2.url, 'acme/warm'), first]);
+      expect(packFiles(gw2.dataDir)).toEqual(seeded);
+
+      fs.writeFileSync(path.join(dir, 'warm.txt'), 'a push after a clone\n');
+      await gitOk(['add', '-A'], { cwd: dir });
+      await gitOk(['-c', 'user.name=T', '-c', 'user.email=t@e', 'commit', '-qm', 'warm'], { cwd: dir });
+      for (const slug of ['warm', 'cold']) await gitOk(['push', '-q', urlOf(slug), 'main'], { cwd: dir });
+      // the warm repo's new pack appears with no clone asking; the cold repo's never does
+      await until(() => packFiles(gw2.dataDir).length === 3, 20_000);
+      const warmed = packFiles(gw2.dataDir);
+      expect(warmed).toHaveLength(3);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(packFiles(gw2.dataDir)).toEqual(warmed);
+      // and the next clone is served from it, complete
+      const second = path.join(tempDir('gw-warm-c2-'), 'c.git');
+      await gitOk(['clone', '-q', '--bare', repoUrl(gw2.url, 'acme/warm'), second]);
+      expect(packFiles(gw2.dataDir)).toEqual(warmed);
+      expect(await objectIds(second)).toEqual(await objectIds(dir, ['main']));
+      expect((await fsck(second)).code).toBe(0);
+    } finally {
+      await gw2.stop();
+    }
+  }, 180_000);
+});

@@ -255,6 +255,27 @@ describe('large records', () => {
   });
 });
 
+describe('data dirs', () => {
+  // regression: lmdb-js took a dot in the name for a file extension and opened <dir> as a
+  // file (mktemp -d names have dots)
+  it('opens a data dir whose name has a dot, as a directory holding the store', async () => {
+    const dir = path.join(tempDir('gw-dotted-'), 'data.v2.store');
+    const store = openStore(dir);
+    try {
+      const w = store.objectWriter();
+      w.add({ oid: Buffer.alloc(20, 1), type: 3, data: Buffer.from('x\n') });
+      await w.flush();
+    } finally {
+      store.close();
+    }
+    expect(fs.statSync(dir).isDirectory()).toBe(true);
+    expect(fs.readdirSync(dir).sort()).toEqual(['data.mdb', 'lock.mdb']);
+    const again = openStore(dir);
+    expect(again.getObject(Buffer.alloc(20, 1))!.data.toString()).toBe('x\n');
+    again.close();
+  });
+});
+
 describe('store format', () => {
   it('a data dir written in another format is refused with a clear error, and loses nothing', () => {
     const dir = tempDir('gw-format-');

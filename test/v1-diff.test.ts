@@ -16,6 +16,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
+import { gitMergeTree } from './helpers/merge-oracle.js';
 import { git, gitOk, lines, removeTempDirs, repoUrl, tempDir } from './helpers/git.js';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { rng } from '../bench/lib/rng.js';
@@ -209,6 +210,7 @@ interface CompareJson extends DiffJson {
   commits: Array<{ sha: string; message: string; author: string; email: string; date: string }>;
   mergeable: boolean | null;
   conflicts: string[];
+  conflict_details: Array<{ path: string; kind: string }>;
 }
 
 async function get(url: string, headers: Record<string, string> = {}): Promise<Response> {
@@ -505,21 +507,25 @@ describe('compare', () => {
     }
   });
 
-  it('mergeable equals git merge-tree --write-tree', async () => {
+  it('mergeable and conflicts equal git merge-tree --write-tree', async () => {
     let conflicted = 0;
     for (const [base, head] of cases) {
       const c = await getJson<CompareJson>(`/v1/repos/gen/compare${q(base, head)}`);
-      const m = await git(['merge-tree', '--write-tree', '--no-messages', base, head], { cwd: src });
+      const m = await gitMergeTree(src, base, head);
       // Coregit has no merge to check when head has nothing base lacks: mergeable is null
       if (c.ahead_by === 0 && c.base !== c.head) {
         expect(c.mergeable, `${base}...${head}`).toBeNull();
         continue;
       }
       expect(c.mergeable, `${base}...${head}: ${JSON.stringify(c.conflicts)}`).toBe(m.code === 0);
+      // the same conflicts (reported path and kind) as git's messages, in gitwell's conflict_details
+      const want = m.conflicts.map((x) => x.split('|').slice(0, 2).join('|')).sort();
+      expect(c.conflict_details.map((x) => `${x.path}|${x.kind}`).sort(), `${base}...${head}`).toEqual(want);
+      // Coregit's conflicts are the paths: each once, every one a path git names as conflicted
+      expect([...c.conflicts].sort()).toEqual([...new Set(c.conflict_details.map((x) => x.path))].sort());
       if (!c.mergeable) {
         conflicted++;
         expect(c.conflicts.length).toBeGreaterThan(0);
-        // every path we name is one git names as conflicted (Coregit's conflicts are paths)
         const named = lines((await git(['merge-tree', '--write-tree', '--name-only', '--no-messages', base, head], { cwd: src })).stdout).slice(1);
         for (const x of c.conflicts) expect(named, `${base}...${head}`).toContain(x);
       } else expect(c.conflicts).toEqual([]);

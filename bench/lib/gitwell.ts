@@ -28,9 +28,9 @@ export async function cliJson<T>(args: readonly string[]): Promise<T> {
 }
 
 /** Creates an org key and a public repo; returns the key. */
-export async function prepareRepo(dataDir: string, org: string, slug: string): Promise<string> {
+export async function prepareRepo(dataDir: string, org: string, slug: string, defaultBranch = 'main'): Promise<string> {
   const { key } = await cliJson<{ id: string; org: string; key: string }>(['key', 'create', '--org', org, '--data', dataDir]);
-  await cliJson<unknown>(['repo', 'create', `${org}/${slug}`, '--public', '--data', dataDir]);
+  await cliJson<unknown>(['repo', 'create', `${org}/${slug}`, '--public', '--default-branch', defaultBranch, '--data', dataDir]);
   return key;
 }
 

@@ -37,3 +37,37 @@ export class Slicer {
     return this.due() ? this.pause() : undefined;
   }
 }
+
+/**
+ * Work written as a generator that yields wherever it may stop for a while (between two trees
+ * of a diff, two commits of a walk). The same code runs straight through (`finish`) for
+ * callers that need a value now, or in slices (`finishSliced`) on a request path.
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+/** Runs `steps` to the end without stopping. */
+export function finish<T>(steps: Steps<T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Runs `steps` in time slices, letting the event loop run whenever a slice is spent. Past
+ * `deadline` (a performance.now() time) it stops with `overrun()`'s error: a cost limit for
+ * work whose size the caller cannot know in advance.
+ */
+export async function finishSliced<T>(steps: Steps<T>, slicer: Slicer = new Slicer(), deadline = Infinity, overrun?: () => Error): Promise<T> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    if (slicer.due()) {
+      if (performance.now() > deadline) {
+        steps.return(undefined as T);
+        throw overrun ? overrun() : new Error('work ran past its deadline');
+      }
+      await slicer.pause();
+    }
+  }
+}

@@ -26,14 +26,17 @@ export interface WalkOptions {
   onMissing?(oid: Buffer): void;
   /**
    * False: a blob reached through a tree is emitted without being looked up (it is not checked
-   * to exist or to be a blob). For walks over a store known to be connected; a connectivity
-   * check leaves this on. Default true.
+   * to exist or to be a blob), and an object linked as two kinds is not refused. For walks over
+   * a store known to be connected; a connectivity check leaves this on. Default true.
    */
   checkBlobs?: boolean;
 }
 
 export const missingObject = (oid: Uint8Array) =>
   new GitwellError('UNPROCESSABLE', `missing object ${oidToHex(oid)}`, { oid: oidToHex(oid) });
+
+const linkedAs = (oid: Uint8Array, type: number, kind: number) =>
+  new GitwellError('UNPROCESSABLE', `object ${oidToHex(oid)} is a ${TYPE_NAME[type]}, but is linked as a ${TYPE_NAME[kind]}`);
 
 const NO_DATA = new Uint8Array(0);
 
@@ -48,7 +51,15 @@ function drain(w: ObjectWalker, finder: ObjectFinder, opts: WalkOptions, emit: b
     const oid = w.next();
     if (oid === null) return { n, done: true };
     const kind = w.nextKind;
-    if (emit && opts.stop?.(oid)) continue;
+    if (emit && opts.stop?.(oid)) {
+      // what the other side has is not walked again, but a link into it still names a type:
+      // a tree entry of blob mode naming an existing tree is as broken as one naming a new one
+      if (kind !== 0) {
+        const type = finder.info ? finder.info(oid)?.type : finder.get(oid)?.type;
+        if (type !== undefined && type !== kind) throw linkedAs(oid, type, kind);
+      }
+      continue;
+    }
     if (kind === 3 && opts.wantBlob && !opts.wantBlob(oid)) continue;
     if (kind === 3 && !emit) continue; // a have-side blob is marked by being seen; no need to load it
     if (kind === 3 && opts.checkBlobs === false) {
@@ -66,11 +77,14 @@ function drain(w: ObjectWalker, finder: ObjectFinder, opts: WalkOptions, emit: b
       }
       throw missingObject(oid);
     }
-    if (kind !== 0 && kind !== o.type) {
-      throw new GitwellError('UNPROCESSABLE', `object ${oidToHex(oid)} is a ${TYPE_NAME[o.type]}, but is linked as a ${TYPE_NAME[kind]}`);
-    }
+    if (kind !== 0 && kind !== o.type) throw linkedAs(oid, o.type, kind);
     n++;
-    if (o.type !== 3) w.visit(o.type, o.data);
+    if (o.type !== 3) {
+      w.visit(o.type, o.data);
+      // a connectivity check (checkBlobs on) refuses one object linked as two kinds
+      const c = emit && opts.checkBlobs !== false ? w.conflict : null;
+      if (c) throw new GitwellError('UNPROCESSABLE', `object ${oidToHex(c.oid)} is linked as a ${TYPE_NAME[c.first]} and as a ${TYPE_NAME[c.second]}`);
+    }
     if (emit) opts.visit?.(oid, o.type, o.data);
   }
   return { n, done: false };

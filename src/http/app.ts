@@ -4,6 +4,7 @@
  */
 import { GitwellError } from '../core/errors.js';
 import type { Store } from '../../storage/index.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { Config } from '../config.js';
 import type { PackCache } from '../services/pack-cache.js';
 import { coregitErrorBody, opencodehubErrorBody, STATUS, toGitwellError } from './errors.js';
@@ -17,7 +18,7 @@ function errorReply(e: unknown, dialect: Dialect, requestId: string): HttpReply 
   return { status: STATUS[err.code], headers: { 'content-type': 'application/json' }, body };
 }
 
-export function createApp(store: Store, config: Config, routes: Route[], packCache?: PackCache, hot?: ReplyCache): AppHandler {
+export function createApp(store: Store, config: Config, routes: Route[], packCache?: PackCache, hot?: ReplyCache, clock: Clock = systemClock): AppHandler {
   const router = new Router(routes);
   return async (req) => {
     const requestId = nextRequestId(req.headers['x-request-id']);
@@ -31,7 +32,7 @@ export function createApp(store: Store, config: Config, routes: Route[], packCac
       if (m.allowed.length) reply.status = 405;
     } else {
       try {
-        reply = await m.route.handler({ store, config, req, requestId, params: m.params, packCache, hot });
+        reply = await m.route.handler({ store, config, clock, req, requestId, params: m.params, packCache, hot });
       } catch (e) {
         reply = errorReply(e, m.route.dialect, requestId);
       }

@@ -2,8 +2,10 @@
  * A small path router: templates like "/v1/repos/:slug/tree/:ref/*path" compile to regular
  * expressions; ":name" matches one segment, "*name" the rest of the path (maybe empty).
  */
-import type { Store } from '../../storage/index.js';
+import type { RepoRecord, Store } from '../../storage/index.js';
+import type { Clock } from '../core/clock.js';
 import type { Config } from '../config.js';
+import type { Access, Principal } from '../services/principal.js';
 import type { PackCache } from '../services/pack-cache.js';
 import type { HttpReply, HttpRequest } from './uws.js';
 
@@ -17,12 +19,14 @@ export interface CacheMark {
 
 /** Replies kept and replayed while their repo stays the same (http/v1/hot.ts is one). */
 export interface ReplyCache {
-  offer(key: string, reply: HttpReply, mark: CacheMark): void;
+  offer(key: string, reply: HttpReply, mark: CacheMark, repo: Pick<RepoRecord, 'namespace' | 'slug' | 'visibility'>): void;
 }
 
 export interface Context {
   store: Store;
   config: Config;
+  /** expiry and refill ask this, never Date.now(): tests move it */
+  clock: Clock;
   req: HttpRequest;
   requestId: string;
   params: Record<string, string>;
@@ -32,6 +36,12 @@ export interface Context {
   hot?: ReplyCache;
   /** set by a handler whose 200 reply the hot path may replay while the repo stays the same */
   cacheable?: CacheMark;
+  /** who is calling, once asked (http/v1/access.ts): a principal, null (anonymous) or why the credential is refused */
+  caller?: { principal: Principal | null } | { refused: unknown };
+  /** the access the route table says the route needs on its repo */
+  access?: Access;
+  /** the repo the route resolved, once it has */
+  repo?: RepoRecord;
 }
 
 export interface Route {

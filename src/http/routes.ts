@@ -1,24 +1,20 @@
 /**
- * Every route gitwell serves, in one table. Each resource's handlers live in their own file.
+ * Every route gitwell serves, in one table. Each resource's handlers live in their own file;
+ * the /v1 rows are v1/routes.ts's table, each behind the one /v1 pipeline; git smart HTTP has
+ * its door (git/door.ts: who is calling, its own rate-limit budget, metering).
  */
 import type { Route } from './router.js';
-import { GIT_PATH, handleGit } from './git/smart-http.js';
+import { GIT_PATH } from './git/smart-http.js';
+import { gitDoor } from './git/door.js';
 import { probeRoutes } from './probes.js';
 import { v1Routes } from './v1/routes.js';
-import { v1DiffRoutes } from './v1/diff.js';
 
 export const routes: Route[] = [
   ...probeRoutes,
 
-  // REST /v1 (Coregit dialect); the diff routes come first: their paths are the more specific
-  ...v1DiffRoutes,
+  // REST /v1 (Coregit dialect)
   ...v1Routes,
 
   // git smart HTTP
-  {
-    method: '*',
-    path: GIT_PATH,
-    dialect: 'git',
-    handler: (ctx) => handleGit(ctx.store, ctx.config, ctx.req, GIT_PATH.exec(ctx.req.path)!, ctx.packCache),
-  },
+  { method: '*', path: GIT_PATH, dialect: 'git', handler: gitDoor },
 ];

@@ -6,7 +6,9 @@
  */
 import { createRequire } from 'node:module';
 import type { HttpResponse, TemplatedApp, us_listen_socket } from '@trufflesuite/uws-js-unofficial';
-import { Spool } from '../services/spool.js';
+import { RequestBody } from './request-body.js';
+
+export { BodyTooLarge, RequestBody, SpoolFailed } from './request-body.js';
 
 const require = createRequire(import.meta.url);
 const uWS = require('@trufflesuite/uws-js-unofficial') as typeof import('@trufflesuite/uws-js-unofficial');
@@ -77,136 +79,9 @@ export interface FastRequest {
  */
 export type FastHandler = (req: FastRequest) => HttpReply | null;
 
-const MEMORY_LIMIT = 1024 * 1024;
-/** Bytes of a spooled body also kept in memory (see RequestBody.head). */
-const HEAD_BYTES = 64 * 1024;
 const WRITE_STALL_MS = 120_000;
 /** a streamed reply lets the event loop run after this many bytes */
 const YIELD_BYTES = 256 * 1024;
-
-/**
- * Collects the request body as it arrives; past MEMORY_LIMIT it goes to a temp file. When the
- * temp file cannot be written (a full disk), the rest of the body is read and dropped, and the
- * consumer gets SpoolFailed.
- */
-export class RequestBody {
-  private chunks: Buffer[] = [];
-  private spool: Spool | null = null;
-  /**
-   * The body's first bytes, kept when it is spooled: a consumer whose spool failed can still
-   * answer in the body's own protocol (a push's command list comes first).
-   */
-  private head: Buffer | null = null;
-  size = 0;
-  private finished = false;
-  private failed: Error | null = null;
-  private waiters: Array<() => void> = [];
-  /** set by the consumer: larger bodies fail with `tooLarge` */
-  maxBytes = Infinity;
-  tooLarge = false;
-
-  private disposed = false;
-
-  push(chunk: ArrayBuffer, last: boolean): void {
-    if (this.tooLarge || this.disposed) return;
-    this.size += chunk.byteLength;
-    if (this.size > this.maxBytes) {
-      this.tooLarge = true;
-      this.chunks = [];
-    } else if (this.failed) {
-      // the spool failed: the rest is read (the client is still sending) and dropped
-    } else if (this.spool) {
-      this.toSpool(new Uint8Array(chunk));
-    } else {
-      this.chunks.push(Buffer.from(chunk.slice(0)));
-      if (this.size > MEMORY_LIMIT) this.startSpool();
-    }
-    if (last) this.settle();
-  }
-
-  /** Moves what is in memory to a new temp file. */
-  private startSpool(): void {
-    this.head = Buffer.concat(this.chunks, Math.min(HEAD_BYTES, this.size));
-    const chunks = this.chunks;
-    this.chunks = [];
-    try {
-      this.spool = new Spool();
-      for (const c of chunks) this.spool.write(c);
-    } catch (e) {
-      this.spoolFailed(e);
-    }
-  }
-
-  private toSpool(chunk: Uint8Array): void {
-    try {
-      this.spool!.write(chunk);
-    } catch (e) {
-      this.spoolFailed(e);
-    }
-  }
-
-  private spoolFailed(cause: unknown): void {
-    this.failed = new SpoolFailed(cause, this.head ?? Buffer.alloc(0));
-    this.spool?.dispose();
-    this.spool = null;
-  }
-
-  abort(): void {
-    this.failed = new Error('client went away');
-    this.settle();
-  }
-
-  private settle(): void {
-    this.finished = true;
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  private async complete(): Promise<void> {
-    if (!this.finished) await new Promise<void>((r) => this.waiters.push(r));
-    if (this.failed) throw this.failed;
-  }
-
-  /** The whole body in memory; throws BodyTooLarge past `limit`. */
-  async buffer(limit: number): Promise<Buffer> {
-    this.maxBytes = Math.min(this.maxBytes, limit);
-    await this.complete();
-    if (this.tooLarge || this.size > limit) throw new BodyTooLarge(limit);
-    if (!this.spool) return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-    const src = this.spool.source();
-    return Buffer.from(src.read(0, this.size));
-  }
-
-  /** The whole body as a temp file (the caller disposes it). */
-  async file(limit: number): Promise<Spool> {
-    this.maxBytes = Math.min(this.maxBytes, limit);
-    await this.complete();
-    if (this.tooLarge || this.size > limit) throw new BodyTooLarge(limit);
-    if (!this.spool) this.startSpool();
-    if (this.failed) throw this.failed;
-    return this.spool!;
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    this.spool?.dispose();
-  }
-}
-
-export class BodyTooLarge extends Error {
-  constructor(readonly limit: number) {
-    super(`request body exceeds ${limit} bytes`);
-  }
-}
-
-/** The body could not be written to its temp file (`cause`: the fs error); `head`: its first bytes. */
-export class SpoolFailed extends Error {
-  constructor(
-    override readonly cause: unknown,
-    readonly head: Buffer,
-  ) {
-    super('the request body could not be written to a temp file');
-  }
-}
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK', 201: 'Created', 204: 'No Content', 206: 'Partial Content', 304: 'Not Modified',
@@ -228,17 +103,56 @@ function writeHead(res: HttpResponse, reply: HttpReply): void {
   if (l) for (let i = 0; i + 1 < l.length; i += 2) res.writeHeader(nameBytes(l[i]), l[i + 1]);
 }
 
-/** A reply with its whole body at hand, in one corked write. */
-function writeWhole(res: HttpResponse, reply: HttpReply): void {
+/**
+ * A reply with its whole body at hand, in one corked write. `close`: the connection ends with
+ * it (the client is still sending a body nobody will read).
+ */
+function writeWhole(res: HttpResponse, reply: HttpReply, close = false): void {
   writeHead(res, reply);
-  if (reply.status === 304 || reply.status === 204) res.endWithoutBody(0);
-  else res.end(reply.body ?? '');
+  if (reply.status === 304 || reply.status === 204) res.endWithoutBody(0, close);
+  else res.end(reply.body ?? '', close);
+}
+
+/** A reply given before the request's body has all arrived ends its connection. */
+const unread = (state: ResState) => state.body !== undefined && !state.body.received;
+
+/**
+ * How long a reply given before the request's body has all arrived (a 413, a 401) waits for
+ * the client to stop sending before the connection is cut. Closing at once would reset the
+ * connection under a client still sending, and a reset discards the answer it had not read
+ * yet (curl reported "Send failure: Broken pipe" instead of the 413); a client that reads the
+ * answer (curl and so git stop at an error status) goes away well within it.
+ */
+const LINGER_MS = 2_000;
+
+/**
+ * The reply, written but not ended, while what the client still sends is read and dropped;
+ * then the connection ends: with the reply once the body has all arrived, cut after LINGER_MS.
+ */
+async function answerEarly(res: HttpResponse, state: ResState, reply: HttpReply): Promise<void> {
+  res.cork(() => {
+    writeHead(res, { ...reply, headers: { ...reply.headers, connection: 'close' } });
+    if (reply.body !== undefined && reply.body.length > 0) res.write(reply.body);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const cut = await Promise.race([
+    state.body!.whenReceived().then(() => false),
+    new Promise<boolean>((r) => (timer = setTimeout(r, LINGER_MS, true))),
+  ]);
+  clearTimeout(timer);
+  if (state.aborted) return;
+  // not end('', true): uWS (20.30) then writes a "Connection: close" header into the chunked
+  // body already under way. The reply said `connection: close`; the client closes, and uWS's
+  // idle timeout closes for one that does not
+  if (cut) res.close();
+  else res.cork(() => res.end(''));
 }
 
 async function send(res: HttpResponse, state: ResState, reply: HttpReply): Promise<void> {
   if (state.aborted) return;
   if (!reply.stream) {
-    res.cork(() => writeWhole(res, reply));
+    if (unread(state) && reply.status !== 304 && reply.status !== 204) return answerEarly(res, state, reply);
+    res.cork(() => writeWhole(res, reply, unread(state)));
     return;
   }
   let headWritten = false;
@@ -317,13 +231,24 @@ async function send(res: HttpResponse, state: ResState, reply: HttpReply): Promi
   if (state.aborted) return;
   res.cork(() => {
     if (!headWritten) writeHead(res, reply);
-    res.end();
+    res.end('', unread(state));
   });
 }
 
 interface ResState {
   aborted: boolean;
   onAbort?: () => void;
+  body?: RequestBody;
+}
+
+export interface ListenOptions {
+  /** the largest request body any route takes: larger ones are refused before a route asks */
+  maxBodyBytes?: number;
+}
+
+/** The Content-Length a client declared, when it is a plain decimal number. */
+function declaredLength(v: string): number | null {
+  return /^\d{1,15}$/.test(v) ? Number(v) : null;
 }
 
 export interface Listening {
@@ -335,7 +260,7 @@ function remoteAddress(res: HttpResponse): string {
   return Buffer.from(res.getRemoteAddressAsText()).toString();
 }
 
-export function listen(host: string, port: number, handler: AppHandler, fast?: FastHandler): Promise<Listening> {
+export function listen(host: string, port: number, handler: AppHandler, fast?: FastHandler, opts: ListenOptions = {}): Promise<Listening> {
   const app: TemplatedApp = uWS.App();
   app.any('/*', (res, req) => {
     if (fast) {
@@ -351,12 +276,12 @@ export function listen(host: string, port: number, handler: AppHandler, fast?: F
         return;
       }
     }
-    const state: ResState = { aborted: false };
-    const body = new RequestBody();
     const headers: Record<string, string> = {};
     req.forEach((k, v) => {
       headers[k] = v;
     });
+    const body = new RequestBody(opts.maxBodyBytes, declaredLength(headers['content-length'] ?? ''));
+    const state: ResState = { aborted: false, body };
     const request: HttpRequest = {
       method: req.getMethod().toUpperCase(),
       path: req.getUrl(),
@@ -380,7 +305,7 @@ export function listen(host: string, port: number, handler: AppHandler, fast?: F
     handler(request)
       .then((reply) => send(res, state, reply))
       .catch(() => {
-        if (!state.aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end('{"error":"internal error","code":"INTERNAL_ERROR"}'));
+        if (!state.aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end('{"error":"internal error","code":"INTERNAL_ERROR"}', unread(state)));
       })
       .finally(() => body.dispose());
   });

@@ -14,23 +14,25 @@
  * lines, at most MAX_WARNING_LINES of them.
  */
 import { GitwellError } from '../core/errors.js';
-import { checkPushRefName } from '../core/refname.js';
-import { oidFromHex, oidToHex, ZERO_OID } from '../core/oid.js';
-import { OidIndex } from '../core/oid-index.js';
-import { DEFAULT_FSCK_LEVELS, type FsckLevels } from '../core/object/fsck-ids.js';
+import { refUpdateRefusal } from '../core/refname.js';
+import { oidFromHex, ZERO_OID } from '../core/oid.js';
+import type { FsckLevels } from '../core/object/fsck-ids.js';
 import type { ObjectFinding } from '../core/object/fsck.js';
-import { CommitGraph, commitInfo, type CommitInfo } from '../core/commit-graph.js';
+import { CommitGraph, type CommitInfo } from '../core/commit-graph.js';
 import { commitCache } from '../services/commit-cache.js';
-import { walkObjectsAsync } from '../core/walk.js';
-import type { RefUpdate, RefUpdateResult, RepoRecord, Store } from '../../storage/index.js';
+import type { RefUpdate, RefUpdateResult, RepoRecord, Store, WriteContext } from '../../storage/index.js';
 import { ingestPack } from '../services/ingest.js';
+import { connectNewHistory, finderWith, NewObjects } from '../services/connectivity.js';
 import type { FileSource } from '../services/spool.js';
 import type { PackSource } from '../core/pack/indexer.js';
 import { FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
 import type { Gate } from '../core/gate.js';
 import { Slicer } from '../core/slice.js';
 import type { PackCache } from '../services/pack-cache.js';
-import { clonePackKey } from './upload-pack.js';
+import { clonePackKey, warmClonePack } from './upload-pack.js';
+import { afterRefsChanged } from '../services/clone-warmth.js';
+import { tracePush } from '../services/push-trace.js';
+import { writeGate } from '../services/gc.js';
 
 interface Command {
   old: string;
@@ -66,7 +68,14 @@ function parseCommands(head: Buffer): Commands {
     let line = trimLf(p.payload.toString('utf8'));
     const nul = line.indexOf('\0');
     if (nul >= 0) {
-      if (commands.length === 0) caps = new Set(line.slice(nul + 1).split(' ').filter(Boolean));
+      if (commands.length === 0) {
+        caps = new Set(line.slice(nul + 1).split(' ').filter(Boolean));
+        // a sha256 repository's push (git itself stops before sending one): its ids are not ours
+        const format = [...caps].find((c) => c.startsWith('object-format='));
+        if (format !== undefined && format !== 'object-format=sha1') {
+          throw new GitwellError('VALIDATION_ERROR', `${format.slice(0, 34)} is not supported: this server keeps sha1 repositories only`);
+        }
+      }
       line = line.slice(0, nul);
     }
     if (line.startsWith('shallow ')) continue;
@@ -143,15 +152,21 @@ export interface ReceiveOptions {
   packCache?: PackCache;
   /** fsck levels (the server's configuration) */
   fsck?: FsckLevels;
+  /** who pushes, and what to count with the ref updates (their audit entries are written with them) */
+  write?: WriteContext;
 }
 
 export async function receivePack(store: Store, repo: RepoRecord, body: FileSource, opts: ReceiveOptions = {}): Promise<Buffer> {
   const { commands, caps, packAt } = readCommands(body);
   if (commands.length === 0) return Buffer.from(FLUSH);
+
   const pack = body.slice(packAt);
+  // from its first object to its ref transaction a push holds objects no repo holds yet: the
+  // collector keeps out meanwhile (services/gc.ts)
+  const push = () => writeGate(store).write(() => applyPush(store, repo, commands, caps, pack, opts));
   const large = opts.large;
-  if (large && pack.size >= large.bytes) return large.gate.run(() => applyPush(store, repo, commands, caps, pack, opts));
-  return applyPush(store, repo, commands, caps, pack, opts);
+  if (large && pack.size >= large.bytes) return large.gate.run(push);
+  return push();
 }
 
 async function applyPush(store: Store, repo: RepoRecord, commands: Command[], caps: Set<string>, pack: FileSource, opts: ReceiveOptions): Promise<Buffer> {
@@ -160,17 +175,15 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   const messages: string[] = [];
 
   for (const c of commands) {
-    const why = checkPushRefName(c.ref);
-    if (why) c.error = `funny refname: ${why}`;
-    else if (c.next === ZERO_OID && c.ref === `refs/heads/${repo.defaultBranch}`) c.error = 'refusing to delete the default branch';
+    const refusal = refUpdateRefusal(repo.defaultBranch, c.ref, c.next === ZERO_OID);
+    if (refusal) c.error = refusal.kind === 'name' ? `funny refname: ${refusal.reason}` : refusal.reason;
     else if (commands.filter((d) => d.ref === c.ref).length > 1) c.error = 'ref listed more than once';
   }
 
   // the pack: decode and validate every object before any ref may move
-  let packed: OidIndex = new OidIndex(Buffer.alloc(0), 0);
+  const fresh = new NewObjects();
   let packedCount = 0;
-  let packTypes: Uint8Array = new Uint8Array(0);
-  let packSizes: Float64Array = new Float64Array(0);
+  let packObjects = 0;
   if (pack.size === 0 && commands.some((c) => c.next !== ZERO_OID)) {
     // git sends a pack (maybe of no objects) with every push that is not only deletions
     for (const c of commands) c.error ??= 'unpacker error';
@@ -178,12 +191,13 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   }
   if (pack.size > 0) {
     try {
-      const r = await ingestPack(store, repo.id, pack, opts.fsck ?? DEFAULT_FSCK_LEVELS);
-      packed = r.index;
+      await tracePush(repo, 'ingest-began');
+      const r = await ingestPack(store, repo.id, pack, { fsck: opts.fsck });
+      await tracePush(repo, 'ingest-done');
+      fresh.add(r.index, r.types, r.objectSizes);
+      packObjects = r.objects;
       packedCount = r.thin === 0 ? r.objects : 0;
       messages.push(...warningLines(r.warnings, r.warningCount));
-      packTypes = r.types;
-      packSizes = r.objectSizes;
       progress.push(`Resolved ${r.objects} objects (${r.deltas} deltas${r.thin ? `, ${r.thin} thin bases` : ''}).\n`);
     } catch (e) {
       // whatever went wrong (a full disk too), the client gets an unpack error in the protocol, not a bare 500
@@ -194,23 +208,9 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
     }
   }
 
-  const inPack = (oid: Uint8Array) => packed.indexOf(oid) >= 0;
-  const known = (oid: Uint8Array) => inPack(oid) || store.isMember(repo.id, oid);
-
-  // connectivity: everything reachable from the new tips is in the pack or already in the repo.
-  // Only what this walk reached joins the repo: an object of the pack that no new tip reaches
-  // had its links checked by nobody, and may name objects of another repo (membership must
-  // stay closed under reachability: upload-pack and the REST API rely on it)
-  const reached: Buffer[] = [];
-  const newCommits: CommitInfo[] = [];
-  const finder = {
-    get: (oid: Uint8Array) => (known(oid) ? store.viewObject(oid) : undefined),
-    info: (oid: Uint8Array) => {
-      const i = packed.indexOf(oid);
-      if (i >= 0) return { type: packTypes[i], size: packSizes[i] };
-      return store.isMember(repo.id, oid) ? store.objectInfo(oid) : undefined;
-    },
-  };
+  // connectivity: everything reachable from the new tips is in the pack or already in the
+  // repo; only what the walk reached joins the repo (services/connectivity.ts)
+  const finder = finderWith(store, repo.id, fresh);
   const tips = commands.filter((c) => !c.error && c.next !== ZERO_OID);
   let connectError: string | null = null;
   for (const c of tips) {
@@ -221,19 +221,10 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
     }
     if (c.ref.startsWith('refs/heads/') && o.type !== 1) c.error = 'refusing to point a branch at a non-commit object';
   }
+  let reached: Buffer[] = [];
+  let newCommits: CommitInfo[] = [];
   try {
-    await walkObjectsAsync(
-      finder,
-      tips.filter((c) => !c.error).map((c) => oidFromHex(c.next)),
-      {
-        stop: (oid) => !inPack(oid) && store.isMember(repo.id, oid),
-        visit: (oid, type, data) => {
-          reached.push(oid);
-          // parsed now, while the bytes are at hand: the first fetch after the push finds them
-          if (type === 1) newCommits.push(commitInfo(oidToHex(oid), data));
-        },
-      },
-    );
+    ({ reached, commits: newCommits } = await connectNewHistory(store, repo.id, fresh, tips.filter((c) => !c.error).map((c) => oidFromHex(c.next))));
   } catch (e) {
     if (!(e instanceof GitwellError)) throw e;
     connectError = e.message;
@@ -241,7 +232,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   if (connectError) {
     for (const c of commands) c.error ??= 'missing necessary objects';
     progress.push(`error: connectivity check failed: ${connectError}\n`);
-  }
+  } else await tracePush(repo, 'connected');
 
   if (repo.denyNonFastForwards) {
     const graph = new CommitGraph(finder);
@@ -265,7 +256,8 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
   if (updates.length > 0) {
     let results: RefUpdateResult[];
     try {
-      results = await store.updateRefs(repo.id, updates, reached, atomic);
+      const write: WriteContext = { ...opts.write, push: { bytes: pack.size, objects: packObjects } };
+      results = await store.updateRefs(repo.id, updates, reached, atomic, undefined, write);
     } catch (e) {
       // nothing moved (a full disk fails the whole transaction): each ref says why
       const why = reasonOf(e, 'updating refs');
@@ -273,6 +265,7 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
       progress.push(`error: ${why}\n`);
       return report(caps, 'ok', commands, progress);
     }
+    if (results.some((r) => r.ok)) await tracePush(repo, 'refs-committed');
     results.forEach((r, i) => {
       if (!r.ok) todo[i].error = r.reason === 'atomic push failed' ? r.reason : `failed to update ref: it is now ${r.current ?? 'absent'} (fetch first)`;
     });
@@ -281,8 +274,11 @@ async function applyPush(store: Store, repo: RepoRecord, commands: Command[], ca
       const shared = commitCache(repo.id);
       for (const c of newCommits) shared.set(c.oid, c);
     }
-    if (opts.packCache && wasEmpty && packedCount > 0 && packedCount === reached.length && commands.every((c) => !c.error)) {
-      await seedClonePack(store, repo, opts.packCache, commands, pack, packedCount);
+    const cache = opts.packCache;
+    if (cache && wasEmpty && packedCount > 0 && packedCount === reached.length && commands.every((c) => !c.error)) {
+      await seedClonePack(store, repo, cache, commands, pack, packedCount);
+    } else if (cache && results.some((r) => r.ok)) {
+      afterRefsChanged(cache, repo.id, (shape) => warmClonePack(store, repo, cache, shape));
     }
   }
   return report(caps, 'ok', commands, progress, messages);

@@ -18,6 +18,7 @@ import { DELIM, FLUSH, pkt, PktReader, sideband, trimLf } from './pkt-line.js';
 import { parseFilter, type Filter } from './filter.js';
 import { PackCache } from '../services/pack-cache.js';
 import { commitCache } from '../services/commit-cache.js';
+import { noteWholeClone, type CloneShape } from '../services/clone-warmth.js';
 import { repoFinder } from '../services/objects.js';
 
 export interface FetchRequest {
@@ -307,6 +308,34 @@ export function clonePackKey(store: Store, repo: RepoRecord, wants: Iterable<str
   return PackCache.key(parts);
 }
 
+/** What a clone of every branch and tag asks for: their tips, each once. */
+function wholeCloneWants(store: Store, repo: RepoRecord): string[] {
+  return [...new Set(store.listRefs(repo.id).filter((r) => r.name.startsWith('refs/heads/') || r.name.startsWith('refs/tags/')).map((r) => r.oid))];
+}
+
+function sameSet(a: string[], b: string[]): boolean {
+  const sa = new Set(a);
+  return sa.size === b.length && b.every((x) => sa.has(x));
+}
+
+/**
+ * Makes the repo's whole-clone pack now, in the cache, for the clones expected after a push
+ * (services/clone-warmth.ts decides when).
+ */
+export function warmClonePack(store: Store, repo: RepoRecord, cache: PackCache, shape: CloneShape): void {
+  if (!store.getRepo(repo.id)) return;
+  const wants = wholeCloneWants(store, repo);
+  if (wants.length === 0) return;
+  const filter = shape.filter ? parseFilter(shape.filter) : null;
+  const caps = new Set([...(shape.ofsDelta ? ['ofs-delta'] : []), ...(shape.includeTag ? ['include-tag'] : [])]);
+  const req: FetchRequest = { ...emptyRequest(), wants, filter, caps };
+  const key = clonePackKey(store, repo, wants, shape.filter, shape.ofsDelta, shape.includeTag);
+  cache.warm(key, async () => {
+    const plan = await planPack(store, repo, req, []);
+    return { count: plan.count, bytes: packBytes(store, plan, shape.ofsDelta), keep: plan.count >= CACHE_MIN_OBJECTS };
+  });
+}
+
 /** Smaller packs are quicker to make than to look up. */
 const CACHE_MIN_OBJECTS = 1000;
 
@@ -324,7 +353,9 @@ export async function preparePack(store: Store, repo: RepoRecord, req: FetchRequ
   const cacheable = cache && common.length === 0 && req.shallows.length === 0 && req.depth === 0 && req.deepenSince === null && req.deepenNot.length === 0;
   let key = '';
   if (cacheable) {
-    key = clonePackKey(store, repo, req.wants, req.filter?.spec ?? '', req.caps.has('ofs-delta'), req.caps.has('include-tag'));
+    const shape: CloneShape = { filter: req.filter?.spec ?? '', ofsDelta: req.caps.has('ofs-delta'), includeTag: req.caps.has('include-tag') };
+    key = clonePackKey(store, repo, req.wants, shape.filter, shape.ofsDelta, shape.includeTag);
+    if (sameSet(req.wants, wholeCloneWants(store, repo))) noteWholeClone(cache, repo.id, shape);
     // from the cache, from a fill another request started, or planned here and shared
     const shared = await cache.share(key, async () => {
       const plan = await planPack(store, repo, req, common);
@@ -401,6 +432,7 @@ export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer
       if (first && line.startsWith('want ')) {
         const rest = line.slice(46);
         for (const c of rest.split(' ')) if (c) req.caps.add(c);
+        for (const c of req.caps) if (c.startsWith('object-format=')) checkObjectFormat(c.slice(14));
         line = line.slice(0, 45);
         first = false;
       }
@@ -476,6 +508,26 @@ export async function* uploadPackV0(store: Store, repo: RepoRecord, body: Buffer
   if (band) yield FLUSH;
 }
 
+/**
+ * The arguments of a v2 fetch that are not fetchArg's, as git's upload-pack takes them: what
+ * git sends of what we advertise (thin-pack, no-progress, include-tag, ofs-delta), and
+ * wait-for-done and packfile-uris, which git's upload-pack takes unasked (we send no URIs).
+ * Anything else is an error there ("unexpected line"), and here: a client that sends an
+ * argument it thinks we took (want-ref, sideband-all) must hear that we did not.
+ */
+const V2_FETCH_FLAGS = new Set(['thin-pack', 'no-progress', 'include-tag', 'ofs-delta', 'wait-for-done']);
+const isV2FetchFlag = (a: string) => V2_FETCH_FLAGS.has(a) || a.startsWith('packfile-uris ');
+/** The arguments of ls-refs (anything else is an error there too). */
+const LS_REFS_ARG = /^(?:symrefs|peel|unborn|ref-prefix .*)$/;
+
+/**
+ * The only object format we serve. A client of a sha256 repository names it (object-format=
+ * in v2's capability lines, among v0's capabilities); it must hear no, not get sha1 objects.
+ */
+function checkObjectFormat(format: string): void {
+  if (format !== 'sha1') throw badRequest(`object-format ${format.slice(0, 20)} is not supported: this server keeps sha1 repositories only`);
+}
+
 /** Protocol v2: one command per request (ls-refs or fetch). */
 export async function* uploadPackV2(store: Store, repo: RepoRecord, body: Buffer, cache?: PackCache): AsyncGenerator<Buffer> {
   const r = new PktReader(body);
@@ -496,13 +548,15 @@ export async function* uploadPackV2(store: Store, repo: RepoRecord, body: Buffer
       if (p.kind !== 'data') break;
       const line = trimLf(p.payload.toString('utf8'));
       if (line.startsWith('command=')) command = line.slice(8);
+      else if (line.startsWith('object-format=')) checkObjectFormat(line.slice(14));
     }
   } catch (e) {
     yield errPkt(e);
     return;
   }
   if (command === 'ls-refs') {
-    yield lsRefs(store, repo, args);
+    const odd = args.find((a) => !LS_REFS_ARG.test(a));
+    yield odd === undefined ? lsRefs(store, repo, args) : errPkt(badRequest(`unexpected line "${odd.slice(0, 60)}"`));
     return;
   }
   if (command !== 'fetch') {
@@ -513,8 +567,8 @@ export async function* uploadPackV2(store: Store, repo: RepoRecord, body: Buffer
   try {
     for (const a of args) {
       if (fetchArg(req, a)) continue;
-      if (['thin-pack', 'no-progress', 'include-tag', 'ofs-delta', 'sideband-all', 'wait-for-done'].includes(a)) req.caps.add(a);
-      // unknown arguments are ignored, as git does for ones it did not advertise
+      if (!isV2FetchFlag(a)) throw badRequest(`unexpected line "${a.slice(0, 60)}"`);
+      req.caps.add(a);
     }
     checkWants(store, repo, req.wants);
   } catch (e) {
@@ -527,7 +581,8 @@ export async function* uploadPackV2(store: Store, repo: RepoRecord, body: Buffer
     out.push(pkt('acknowledgments\n'));
     if (common.length === 0) out.push(pkt('NAK\n'));
     for (const c of common) out.push(pkt(`ACK ${c}\n`));
-    const ready = readyToGiveUp(store, repo, req.wants, common);
+    // wait-for-done: the client negotiates until it says done, however much we have in common
+    const ready = !req.caps.has('wait-for-done') && readyToGiveUp(store, repo, req.wants, common);
     if (!ready) {
       out.push(FLUSH);
       yield Buffer.concat(out);

@@ -25,12 +25,13 @@ import { DEFAULT_FSCK_LEVELS, type FsckLevels, type FsckMsgId } from '../core/ob
 import { MODE_EXEC, MODE_FILE, MODE_LINK } from '../core/object/tree.js';
 import { hashObject, oidToHex, TYPE_CODE } from '../core/oid.js';
 import type { Ident } from '../core/object/ident.js';
-import type { RefUpdateResult, RepoRecord, Store } from '../../storage/index.js';
+import type { RefUpdateResult, RepoRecord, Store, WriteContext } from '../../storage/index.js';
 import { commitTree, isSha, resolveCommit } from './objects.js';
 import { branchRef } from './refs.js';
 import { applyEdits, EditError, type TextEdit } from './text-edit.js';
 import { blobObject, TreeEditor, type NewObject, type TreeNode } from './tree-edit.js';
 import { fsckNewObjects } from './fsck-new-objects.js';
+import { writeGate } from './gc.js';
 
 export interface PersonInput {
   name: string;
@@ -66,9 +67,16 @@ export interface CommitLimits {
   beforeWrite?(newBytes: number): void;
   /** called with the same bytes when they were not written after all (the branch moved) */
   notWritten?(newBytes: number): void;
+  /** called with the same bytes once written; they were added to `storageKey`'s storage_bytes in the commit's transaction */
+  written?(newBytes: number): void;
+  /** the usage counter the new bytes count against (the org), added in the commit's own transaction */
+  storageKey?: string;
   /** the server's fsck levels (default: gitwell's defaults) */
   fsck?: FsckLevels;
 }
+
+/** What a write of new objects tells the quota (commits, merges, cherry-picks). */
+export type StorageLimits = Pick<CommitLimits, 'beforeWrite' | 'notWritten' | 'written' | 'storageKey' | 'fsck'>;
 
 export interface CommitResult {
   sha: string;
@@ -100,7 +108,7 @@ export function checkPath(path: string, field: string, levels: FsckLevels = DEFA
   return segs;
 }
 
-function ident(p: PersonInput, field: string, now: number): Ident {
+export function ident(p: PersonInput, field: string, now: number): Ident {
   if (p.date === undefined) return { name: p.name.trim(), email: p.email.trim(), time: now, tz: '+0000' };
   const ms = Date.parse(p.date);
   if (Number.isNaN(ms)) throw invalid(`${field}.date is not an ISO 8601 date`, { field: `${field}.date` });
@@ -229,7 +237,8 @@ function baseOf(store: Store, repo: RepoRecord, input: CommitInput, head: string
   return head;
 }
 
-export async function createCommit(store: Store, repo: RepoRecord, input: CommitInput, limits: CommitLimits): Promise<CommitResult> {
+/** `by`: who commits (audited with the ref update, in its transaction). */
+export async function createCommit(store: Store, repo: RepoRecord, input: CommitInput, limits: CommitLimits, by: WriteContext = {}): Promise<CommitResult> {
   const ref = branchRef(input.branch);
   if (input.changes.length > limits.maxFiles) {
     throw invalid(`Maximum ${limits.maxFiles} file changes per commit`, { limit: 'commit_max_files', max: limits.maxFiles, count: input.changes.length, field: 'changes' });
@@ -246,7 +255,25 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
   const treeOid = tree.write(objects);
 
   // the message as given, as Coregit writes it (git needs no final newline)
-  const data = serializeCommit({ tree: oidToHex(treeOid), parents: base ? [base] : [], author, committer, message: input.message });
+  const commit = { tree: oidToHex(treeOid), parents: base ? [base] : [], author, committer, message: input.message };
+  const sha = await writeCommit(store, repo, input.branch, head, commit, objects, limits, by);
+  return { sha, treeSha: oidToHex(treeOid), branch: input.branch, parent: base };
+}
+
+/**
+ * How every commit the API makes is stored (commits, merges, cherry-picks, a new repo's initial
+ * commit): the commit object joins `objects` (the blobs and trees it needs that may not be
+ * stored yet), and all of them are stored with the branch's move from `head`, in one
+ * transaction of the store's writer, only if the branch is still at `head`: a commit that loses
+ * a race leaves nothing, and its quota charge is given back. Returns the commit's sha; 409 with
+ * `current_sha` (at the top of the body, as Coregit answers) when the branch moved.
+ * `by`: who commits (audited with the ref update, in its transaction).
+ */
+export async function writeCommit(
+  store: Store, repo: RepoRecord, branch: string, head: string | null, commit: Parameters<typeof serializeCommit>[0],
+  objects: NewObject[], limits: StorageLimits, by: WriteContext = {},
+): Promise<string> {
+  const data = serializeCommit(commit);
   const commitOid = hashObject('commit', data);
   objects.push({ oid: commitOid, type: TYPE_CODE.commit, data });
   fsckNewObjects(store, repo, objects, limits.fsck ?? DEFAULT_FSCK_LEVELS);
@@ -260,7 +287,10 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
   const sha = oidToHex(commitOid);
   let r: RefUpdateResult;
   try {
-    [r] = await store.updateRefs(repo.id, [{ name: ref, expect: head, next: sha }], objects.map((o) => o.oid), true, objects);
+    const write: WriteContext = limits.storageKey && fresh > 0 ? { ...by, usage: { [limits.storageKey]: { storage_bytes: fresh } } } : by;
+    // an object of the commit may be in the store already, held by no repo: the collector
+    // must not take it between now and the transaction that makes it a member (services/gc.ts)
+    [r] = await writeGate(store).write(() => store.updateRefs(repo.id, [{ name: branchRef(branch), expect: head, next: sha }], objects.map((o) => o.oid), true, objects, write));
   } catch (e) {
     // nothing was written (a full disk fails the whole transaction)
     limits.notWritten?.(fresh);
@@ -270,10 +300,11 @@ export async function createCommit(store: Store, repo: RepoRecord, input: Commit
     limits.notWritten?.(fresh);
     throw new GitwellError(
       'CONFLICT',
-      `Concurrent branch update. Retry. (branch ${input.branch} is at ${r.current ?? 'nothing'})`,
-      { branch: input.branch, current_sha: r.current, expected_sha: head },
+      `Concurrent branch update. Retry. (branch ${branch} is at ${r.current ?? 'nothing'})`,
+      { branch, current_sha: r.current, expected_sha: head },
       { current_sha: r.current },
     );
   }
-  return { sha, treeSha: oidToHex(treeOid), branch: input.branch, parent: base };
+  limits.written?.(fresh);
+  return sha;
 }

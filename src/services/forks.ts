@@ -7,10 +7,18 @@
  * Coregit's "instant" and "deep" forks differ in how its storage reaches the parent's objects;
  * here both are the same self-contained repo. The mode is reported as Coregit reports it: deep
  * when asked, or when the chain of forks would pass MAX_FORK_DEPTH.
+ *
+ * A fork adds members, so it holds the store's write gate (services/gc.ts) as every writer
+ * that adds members does. What it comes to hold the source holds too, so a collector would see
+ * those objects held anyway; but that rests on details (the collector's scan reads memberships
+ * in repo id order and the fork's id is the newest; the source's holds do not shrink between
+ * the scan and the fork), and with the gate held the collector's one rule covers the fork as it
+ * covers a push: a scan made while a writer came or went is made again with the gate held.
  */
 import { checkBranchName } from '../core/refname.js';
 import { GitwellError } from '../core/errors.js';
-import type { RepoRecord, Store } from '../../storage/index.js';
+import type { Actor, RepoRecord, Store } from '../../storage/index.js';
+import { writeGate } from './gc.js';
 import { checkRepoName } from './repos.js';
 
 export const MAX_FORK_DEPTH = 16;
@@ -32,7 +40,8 @@ export interface Fork {
   shared: number;
 }
 
-export function forkRepo(store: Store, source: RepoRecord, input: ForkInput): Fork {
+/** `actor`: who forks (the new repo's audit entry names it, and the source). */
+export async function forkRepo(store: Store, source: RepoRecord, input: ForkInput, actor?: Actor): Promise<Fork> {
   checkRepoName(input.org, input.namespace, input.slug);
   const defaultBranch = input.defaultBranch ?? source.defaultBranch;
   const why = checkBranchName(defaultBranch);
@@ -45,7 +54,7 @@ export function forkRepo(store: Store, source: RepoRecord, input: ForkInput): Fo
     depth = 0;
   }
   store.ensureOrg(input.org);
-  const { repo, shared } = store.forkRepo(source.id, {
+  const { repo, shared } = await writeGate(store).write(async () => store.forkRepo(source.id, {
     org: input.org,
     namespace: input.namespace,
     slug: input.slug,
@@ -56,6 +65,6 @@ export function forkRepo(store: Store, source: RepoRecord, input: ForkInput): Fo
     forkedFrom: { repoId: source.id, org: source.org, namespace: source.namespace, slug: source.slug },
     forkRoot: mode === 'deep' ? undefined : (source.forkRoot ?? source.id),
     forkDepth: depth,
-  });
+  }, actor));
   return { repo, source, mode, shared };
 }

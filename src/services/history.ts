@@ -8,6 +8,7 @@ import { parseCommit, type Commit } from '../core/object/commit.js';
 import { oidToHex } from '../core/oid.js';
 import type { RepoRecord, Store } from '../../storage/index.js';
 import { isSha } from './objects.js';
+import { finish, finishSliced, type Steps } from '../core/slice.js';
 
 /** A parsed commit and its sha. */
 export interface CommitEntry {
@@ -31,9 +32,19 @@ export function getCommit(store: Store, repo: RepoRecord, sha: string): CommitEn
 
 /** A page of first-parent history from `start`; `next` is where the following page starts. */
 export function logFirstParent(store: Store, start: Buffer, limit: number): { commits: CommitEntry[]; next: string | null } {
+  return finish(logSteps(store, start, limit));
+}
+
+/** logFirstParent in time slices, for a request path (a commit's message may be megabytes). */
+export function logFirstParentSliced(store: Store, start: Buffer, limit: number): Promise<{ commits: CommitEntry[]; next: string | null }> {
+  return finishSliced(logSteps(store, start, limit));
+}
+
+function* logSteps(store: Store, start: Buffer, limit: number): Steps<{ commits: CommitEntry[]; next: string | null }> {
   const commits: CommitEntry[] = [];
   let cur: string | null = oidToHex(start);
   while (cur !== null && commits.length < limit) {
+    if (commits.length > 0) yield;
     const oid = Buffer.from(cur, 'hex');
     const o = store.viewObject(oid);
     if (!o || o.type !== 1) break; // the end of a shallow history

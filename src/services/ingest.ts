@@ -13,10 +13,11 @@ import fs from 'node:fs';
 import { OidIndex } from '../core/oid-index.js';
 import { describeFinding, Fsck, type ObjectFinding } from '../core/object/fsck.js';
 import { DEFAULT_FSCK_LEVELS, type FsckLevels } from '../core/object/fsck-ids.js';
-import { indexPack, packError, type IndexResult, type PackSource } from '../core/pack/indexer.js';
+import { indexPack, packError, type IndexProgress, type IndexResult, type PackSource } from '../core/pack/indexer.js';
 import type { Store } from '../../storage/index.js';
 import { FileSource } from './spool.js';
 import { Slicer } from '../core/slice.js';
+import { relieveHeap } from './heap-pressure.js';
 
 /**
  * Bytes of records handed to LMDB's writer thread and not yet committed. The writer commits
@@ -39,8 +40,18 @@ export interface IngestResult extends IndexResult {
   warningCount: number;
 }
 
-export async function ingestPack(store: Store, repoId: number, src: PackSource, levels: FsckLevels = DEFAULT_FSCK_LEVELS): Promise<IngestResult> {
-  const fsck = new Fsck(levels);
+export interface IngestOptions {
+  /** fsck levels (the server's configuration) */
+  fsck?: FsckLevels;
+  progress?: (p: IndexProgress) => void;
+  /** objects stored just before by the same operation, not the repo's yet (an import's earlier packs) */
+  alsoNew?: (oid: Uint8Array) => boolean;
+}
+
+export async function ingestPack(store: Store, repoId: number, src: PackSource, opts: IngestOptions = {}): Promise<IngestResult> {
+  const fsck = new Fsck(opts.fsck ?? DEFAULT_FSCK_LEVELS);
+  const progress = opts.progress;
+  const alsoNew = opts.alsoNew ?? (() => false);
   // Each record is encoded at once (the entry's bytes are a view of the pack's read window,
   // valid only during the sink call) and handed to the writer thread in batches, at the end
   // of each time slice; past MAX_INFLIGHT_BYTES not yet committed, the decoder waits.
@@ -79,9 +90,11 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource, 
     },
     pace: () => {
       if (!slicer.due()) return undefined;
+      relieveHeap();
       const waiting = flush();
       return waiting ? waiting.then(() => slicer.pause()) : slicer.pause();
     },
+    progress,
     thinDepth: (oid) => store.packedDepth(oid),
     thinBases: {
       get: (oid) => (store.isMember(repoId, oid) ? store.getObject(oid) : undefined),
@@ -92,7 +105,7 @@ export async function ingestPack(store: Store, repoId: number, src: PackSource, 
   const index = new OidIndex(result.oidTable, result.objects);
   if (fsck.pending) {
     const bad = fsck.finish({
-      get: (oid) => (index.indexOf(oid) >= 0 || store.isMember(repoId, oid) ? store.viewObject(oid) : undefined),
+      get: (oid) => (index.indexOf(oid) >= 0 || alsoNew(oid) || store.isMember(repoId, oid) ? store.viewObject(oid) : undefined),
     });
     if (bad) throw packError(`object ${bad.oid} is invalid: ${describeFinding(bad)}`);
   }

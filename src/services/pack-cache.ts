@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { freeBytes } from '../../storage/index.js';
 import { diskFullCode, insufficientStorage } from '../core/errors.js';
 
 const CHUNK = 256 * 1024;
@@ -128,15 +129,6 @@ const MIN_FREE_BYTES = 64 * 1024 * 1024;
 /** After a fill found the disk full, no fill starts for this long. */
 const FULL_PAUSE_MS = 60_000;
 
-function freeBytes(dir: string): number {
-  try {
-    const s = fs.statfsSync(dir);
-    return s.bavail * s.bsize;
-  } catch {
-    return Infinity;
-  }
-}
-
 export class PackCache {
   /** fills under way (or being planned), by key: null once planned when the pack is not kept */
   private readonly filling = new Map<string, Promise<Filling | null>>();
@@ -215,18 +207,7 @@ export class PackCache {
       return { count: src.count, chunks: src.bytes };
     }
     let mine: PackSourceForCache | null = null;
-    const started = (async () => {
-      const src = await make();
-      const w = src.keep ? this.createIfRoom(key) : null;
-      if (!w) {
-        mine = src;
-        return null;
-      }
-      const f = new Filling(w.path, this.file(key), src.count);
-      void this.fill(key, f, w, src.bytes);
-      return f;
-    })();
-    this.filling.set(key, started);
+    const started = this.startFill(key, make, (src) => (mine = src));
     let f: Filling | null;
     try {
       f = await started;
@@ -240,6 +221,43 @@ export class PackCache {
       return src && { count: src.count, chunks: src.bytes };
     }
     return { count: f.count, chunks: f.follow() };
+  }
+
+  /**
+   * Starts filling `key` with nobody waiting for it yet: a clone is expected soon (the repo
+   * changed, and its clones were asked for lately). Nothing happens when the pack is cached,
+   * being filled, or the cache is busy or out of room. A clone that comes meanwhile follows
+   * the fill, as it would one another clone started.
+   */
+  warm(key: string, make: () => Promise<PackSourceForCache>): void {
+    if (this.filling.has(key) || this.filling.size >= MAX_FILLS || !this.hasRoom() || fs.existsSync(this.file(key))) return;
+    const started = this.startFill(key, make, () => {});
+    started.then(
+      (f) => {
+        if (!f) this.filling.delete(key);
+      },
+      (e: unknown) => {
+        this.filling.delete(key);
+        console.error('gitwell: warming a clone pack failed:', e);
+      },
+    );
+  }
+
+  /** Plans the pack and starts its fill; null (and `unkept(src)`) when it is not to be kept. */
+  private startFill(key: string, make: () => Promise<PackSourceForCache>, unkept: (src: PackSourceForCache) => void): Promise<Filling | null> {
+    const started = (async () => {
+      const src = await make();
+      const w = src.keep ? this.createIfRoom(key) : null;
+      if (!w) {
+        unkept(src);
+        return null;
+      }
+      const f = new Filling(w.path, this.file(key), src.count);
+      void this.fill(key, f, w, src.bytes);
+      return f;
+    })();
+    this.filling.set(key, started);
+    return started;
   }
 
   private async fill(key: string, f: Filling, w: CacheWriter & { path: string }, bytes: AsyncIterable<Buffer>): Promise<void> {

@@ -3,22 +3,20 @@
  * a repo record does not say by itself (whether it is empty).
  */
 import { GitwellError } from '../core/errors.js';
-import { serializeCommit } from '../core/object/commit.js';
+import { isName, RESERVED_SLUGS, SLUG_RE } from '../core/names.js';
 import { hashObject, oidToHex, TYPE_CODE } from '../core/oid.js';
 import { checkBranchName } from '../core/refname.js';
-import type { RepoRecord, Store, Visibility } from '../../storage/index.js';
+import type { Actor, RepoRecord, Store, Visibility, WriteContext } from '../../storage/index.js';
+import { writeCommit, type StorageLimits } from './commits.js';
+
+export { RESERVED_SLUGS, SLUG_RE };
 
 /** Slugs, namespaces and org names: lowercase letters, digits and single hyphens, 1-100 chars. */
-export const SLUG_RE = /^(?!-)(?!.*--)[a-z0-9-]{1,100}(?<!-)$/;
-
 export function checkSlug(kind: string, value: string): void {
-  if (!SLUG_RE.test(value)) {
+  if (!isName(value)) {
     throw new GitwellError('VALIDATION_ERROR', `${kind} must be 1-100 lowercase letters, digits and single hyphens`, { field: kind, value });
   }
 }
-
-/** Words the /v1 paths use after a repo name: a repo or namespace named so would be ambiguous. */
-export const RESERVED_SLUGS = new Set(['branches', 'refs', 'tree', 'blob', 'raw', 'blobs', 'commits', 'diff', 'compare', 'merge', 'cherry-pick', 'snapshots', 'watch', 'prefetch', 'fork', 'openapi', 'orgs', 'repos']);
 
 export interface CreateRepoInput {
   org: string;
@@ -42,7 +40,7 @@ export function checkRepoName(org: string, namespace: string | null | undefined,
   }
 }
 
-export function createRepo(store: Store, input: CreateRepoInput): RepoRecord {
+export function createRepo(store: Store, input: CreateRepoInput, actor?: Actor): RepoRecord {
   checkRepoName(input.org, input.namespace, input.slug);
   const defaultBranch = input.defaultBranch ?? 'main';
   const why = checkBranchName(defaultBranch);
@@ -57,7 +55,7 @@ export function createRepo(store: Store, input: CreateRepoInput): RepoRecord {
     defaultBranch,
     denyNonFastForwards: input.denyNonFastForwards ?? false,
     isTemplate: input.isTemplate ?? false,
-  });
+  }, actor);
 }
 
 /** git's empty tree: the tree of an initial commit. */
@@ -66,22 +64,16 @@ export const EMPTY_TREE_SHA = oidToHex(hashObject('tree', EMPTY_TREE));
 
 /**
  * The initial commit Coregit gives a new repo (its `init`, on by default): an empty tree,
- * "Initial commit", on the default branch. Returns its sha; CONFLICT when the branch exists.
+ * "Initial commit", on the default branch. Stored as every API commit is (services/commits.ts
+ * writeCommit: fsck, the quota, the write gate, audited as `by`). Returns its sha; CONFLICT when
+ * the branch exists.
  */
-export async function initRepo(store: Store, repo: RepoRecord): Promise<string> {
+export async function initRepo(store: Store, repo: RepoRecord, limits: StorageLimits = {}, by: WriteContext = {}): Promise<string> {
   const time = Math.floor(Date.now() / 1000);
   const who = { name: 'gitwell', email: 'gitwell@localhost', time, tz: '+0000' };
-  const data = serializeCommit({ tree: EMPTY_TREE_SHA, parents: [], author: who, committer: who, message: 'Initial commit' });
-  const commit = hashObject('commit', data);
-  const tree = Buffer.from(EMPTY_TREE_SHA, 'hex');
-  const objects = [
-    { oid: tree, type: TYPE_CODE.tree, data: EMPTY_TREE },
-    { oid: commit, type: TYPE_CODE.commit, data },
-  ];
-  const name = `refs/heads/${repo.defaultBranch}`;
-  const [r] = await store.updateRefs(repo.id, [{ name, expect: null, next: oidToHex(commit) }], [tree, commit], true, objects);
-  if (!r.ok) throw new GitwellError('CONFLICT', `branch ${repo.defaultBranch} exists already`, { ref: name, current_sha: r.current });
-  return oidToHex(commit);
+  const objects = [{ oid: Buffer.from(EMPTY_TREE_SHA, 'hex'), type: TYPE_CODE.tree, data: EMPTY_TREE }];
+  const commit = { tree: EMPTY_TREE_SHA, parents: [], author: who, committer: who, message: 'Initial commit' };
+  return writeCommit(store, repo, repo.defaultBranch, null, commit, objects, limits, by);
 }
 
 export function repoPath(r: RepoRecord): string {

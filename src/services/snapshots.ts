@@ -6,7 +6,7 @@
  * does (gc --prune-unreachable keeps it), so a restore never finds it gone.
  */
 import { GitwellError, invalid, notFound } from '../core/errors.js';
-import type { RepoRecord, SnapshotRecord, Store } from '../../storage/index.js';
+import type { RepoRecord, SnapshotRecord, Store, WriteContext } from '../../storage/index.js';
 import { branchRef } from './refs.js';
 
 /** One URL segment, no control characters; Coregit takes any non-empty name. */
@@ -40,7 +40,12 @@ export interface Restored {
   previous: string | null;
 }
 
-export async function restoreSnapshot(store: Store, repo: RepoRecord, name: string, targetBranch?: string): Promise<Restored> {
+/**
+ * Moves the branch to the snapshot's commit from the head read here (a compare-and-swap: 409
+ * with current_sha when it moved meanwhile). It adds no member (the commit is the repo's
+ * already), so it needs no write gate. `by`: who restores (audited as the ref's move).
+ */
+export async function restoreSnapshot(store: Store, repo: RepoRecord, name: string, targetBranch?: string, by: WriteContext = {}): Promise<Restored> {
   const s = getSnapshot(store, repo, name);
   const branch = targetBranch ?? s.branch;
   const ref = branchRef(branch);
@@ -49,7 +54,7 @@ export async function restoreSnapshot(store: Store, repo: RepoRecord, name: stri
     throw new GitwellError('NOT_FOUND', 'Snapshot commit no longer exists in storage', { snapshot: name, sha: s.commitSha });
   }
   const current = store.getRef(repo.id, ref) ?? null;
-  const [r] = await store.updateRefs(repo.id, [{ name: ref, expect: current, next: s.commitSha }], [], true);
+  const [r] = await store.updateRefs(repo.id, [{ name: ref, expect: current, next: s.commitSha }], [], true, undefined, by);
   if (!r.ok) {
     throw new GitwellError('CONFLICT', 'Branch was updated concurrently, retry restore', { branch, current_sha: r.current }, { current_sha: r.current });
   }

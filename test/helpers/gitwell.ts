@@ -21,6 +21,8 @@ export interface CliResult {
 export interface Gitwell {
   url: string;
   port: number;
+  /** the server process, e.g. to read its /proc/<pid>/status */
+  pid: number;
   dataDir: string;
   /** SIGTERM, wait for exit (SIGKILL after 10 s), then remove the data dir unless kept */
   stop(): Promise<void>;
@@ -163,6 +165,7 @@ export async function startGitwell(opts: StartOptions = {}): Promise<Gitwell> {
   const gw: Gitwell = {
     url: ready.url,
     port: ready.port,
+    pid: child.pid!,
     dataDir,
     exited,
     logs: () => log,

@@ -16,10 +16,12 @@ import { parseCommit, commitParents, commitTime } from './commit';
 import {
   walkerNew as _walkerNew, walkerFree as _walkerFree, walkerMark as _walkerMark,
   walkerPush as _walkerPush, walkerHas as _walkerHas, walkerSize as _walkerSize,
-  walkerKind as _walkerKind, walkerNext as _walkerNext, walkerVisit as _walkerVisit,
+  walkerKind as _walkerKind, walkerNext as _walkerNext, walkerVisit as _walkerVisit, walkerConflict as _walkerConflict,
 } from './walk';
 import { myers as _myers, myersHunks, myersLimited } from './myers';
 import { internLines as _internLines, internA, internB, internDistinct, internOut } from './lines';
+import { xdiffScript as _xdiff, xdiffOut } from './xdiff-script';
+import { xdlMerge, mergeOut, mergeOutLen } from './xmerge';
 
 // --- memory -----------------------------------------------------------------------------
 
@@ -83,6 +85,8 @@ export function walkerKind(w: usize): u32 { return _walkerKind(w); }
 export function walkerNext(w: usize): i32 { return _walkerNext(w, IO); }
 /** 0, -3, -4, -5 or -6. */
 export function walkerVisit(w: usize, type: i32, p: usize, len: usize): i32 { return _walkerVisit(w, type, p, len); }
+/** An oid linked as two kinds: (first << 8 | second) with the oid in io, or 0. */
+export function walkerConflict(w: usize): u32 { return _walkerConflict(w, IO); }
 
 // --- myers ------------------------------------------------------------------------------
 
@@ -105,3 +109,29 @@ export function internResult(): usize { return internOut; }
 export function internCountA(): i32 { return internA; }
 export function internCountB(): i32 { return internB; }
 export function internDistinctCount(): i32 { return internDistinct; }
+
+// --- xdiff: git's line diff and three-way line merge -------------------------------------
+
+/**
+ * git's edit script of a = pa[0, la) against b = pb[0, lb): xdl_do_diff (alg 0 Myers, 1
+ * histogram), xdl_change_compact both ways, xdl_build_script. Returns the change count or -6;
+ * quadruples [aStart, aCount, bStart, bCount] at xdiffResult() (caller frees).
+ */
+export function xdiff(pa: usize, la: usize, pb: usize, lb: usize, alg: i32): i32 {
+  return _xdiff(pa, la, pb, lb, alg);
+}
+export function xdiffResult(): usize { return xdiffOut; }
+
+/**
+ * xdl_merge of base = p0[0, l0), ours = p1[0, l1), theirs = p2[0, l2). names: six i32 (pointer,
+ * length) for the ancestor, ours and theirs labels (length -1: no label). level 0-3 (minimal,
+ * eager, zealous, zealous_alnum), style 0 merge / 1 diff3 / 2 zdiff3, favor 0 none / 1 ours /
+ * 2 theirs / 3 union, markerSize <= 0 for 7. Returns the conflict count or -6; the bytes at
+ * xmergeResult() (caller frees), xmergeLength() long.
+ */
+export function xmerge(p0: usize, l0: usize, p1: usize, l1: usize, p2: usize, l2: usize,
+                       alg: i32, level: i32, style: i32, favor: i32, markerSize: i32, names: usize): i32 {
+  return xdlMerge(p0, l0, p1, l1, p2, l2, alg, level, style, favor, markerSize, names);
+}
+export function xmergeResult(): usize { return mergeOut; }
+export function xmergeLength(): i32 { return mergeOutLen; }

@@ -2,7 +2,8 @@
 //
 //   header  WH_SIZE bytes (fields below)
 //   table   open-addressing hash set of oids, linear probing, power-of-two capacity,
-//           slot = oid(20) state(u32): 0 empty, 1 seen (queued or returned), 2 marked;
+//           slot = oid(20) state(u32): low byte 0 empty, 1 seen (queued or returned),
+//           2 marked; next byte the first kind the oid was linked as (0 unknown);
 //           grows (rehash into a block twice the size) past 70% load
 //   stack   work stack, entry = oid(20) kind(u32), doubles when full
 //
@@ -12,6 +13,11 @@
 //   tree   -> each entry's oid: mode & S_IFMT == 0o040000 -> kind 2, == 0o160000 (gitlink)
 //             -> skipped, else -> kind 3
 //   tag    -> "object <hex>" with the kind of its "type" line (0 when not commit/tree/blob)
+//
+// An oid linked as two different kinds (a tree entry of blob mode and one of tree mode naming
+// the same object) is queued once, so the second link would never be checked against what the
+// object is: one of the two is wrong whatever it is. The first such contradiction is kept
+// (walkerConflict) for the caller to refuse.
 
 import { alloc, free } from './alloc';
 import { treeEntry, entMode, entNameEnd, validateTree } from './tree';
@@ -30,7 +36,12 @@ const W_SLEN: usize = 20;
 const W_SEED: usize = 24;
 const W_PARENTS: usize = 28;
 const W_KIND: usize = 32;
-const WH_SIZE: usize = 48;
+/** kinds of the first contradiction (first << 8 | second), 0 for none; its oid at W_CONFLICT_OID */
+const W_CONFLICT: usize = 36;
+const W_CONFLICT_OID: usize = 40;
+const WH_SIZE: usize = 64;
+
+const STATE: u32 = 0xff;
 
 export const ERR_OOM: i32 = -6;
 
@@ -142,6 +153,7 @@ export function walkerNew(seed: u32, followParents: bool): usize {
   store<u32>(w, seed | 1, W_SEED);
   store<u32>(w, followParents ? 1 : 0, W_PARENTS);
   store<u32>(w, 0, W_KIND);
+  store<u32>(w, 0, W_CONFLICT);
   return w;
 }
 
@@ -157,17 +169,31 @@ export function walkerMark(w: usize, oid: usize): i32 {
   const r = insert(w, oid, 2);
   if (r < 0) return r;
   if (r == 0) return 1;
-  if (r == 2) return 0;
-  store<u32>(findSlot(w, oid), 2, 20); // seen before, marked now
+  if ((<u32>r & STATE) == 2) return 0;
+  store<u32>(findSlot(w, oid), 2 | (<u32>r & ~STATE), 20); // seen before, marked now
   return 1;
 }
 
 /** Queues oid unless seen or marked. Returns 0 or ERR_OOM. */
 export function walkerPush(w: usize, oid: usize, kind: u32): i32 {
-  const r = insert(w, oid, 1);
+  const r = insert(w, oid, 1 | (kind << 8));
   if (r < 0) return r;
-  if (r == 0 && !stackPush(w, oid, kind)) return ERR_OOM;
+  if (r == 0) return stackPush(w, oid, kind) ? 0 : ERR_OOM;
+  const was = (<u32>r >> 8) & 0xff;
+  if (kind == 0 || was == kind) return 0;
+  if (was == 0) store<u32>(findSlot(w, oid), <u32>r | (kind << 8), 20);
+  else if (load<u32>(w, W_CONFLICT) == 0) {
+    store<u32>(w, (was << 8) | kind, W_CONFLICT);
+    memory.copy(w + W_CONFLICT_OID, oid, 20);
+  }
   return 0;
+}
+
+/** The first contradiction's kinds (first << 8 | second) with its oid copied to dst, or 0. */
+export function walkerConflict(w: usize, dst: usize): u32 {
+  const c = load<u32>(w, W_CONFLICT);
+  if (c != 0) memory.copy(dst, w + W_CONFLICT_OID, 20);
+  return c;
 }
 
 export function walkerHas(w: usize, oid: usize): bool {
@@ -189,7 +215,7 @@ export function walkerNext(w: usize, dst: usize): i32 {
   while (len > 0) {
     len--;
     const e = stack + len * ENTRY;
-    if (load<u32>(findSlot(w, e), 20) == 2) continue; // marked after it was queued
+    if ((load<u32>(findSlot(w, e), 20) & STATE) == 2) continue; // marked after it was queued
     memory.copy(dst, e, 20);
     store<u32>(w, load<u32>(e, 20), W_KIND);
     store<u32>(w, <u32>len, W_SLEN);

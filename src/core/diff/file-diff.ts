@@ -19,7 +19,8 @@ import { isBinary } from './binary.js';
 import { internPair } from './lines.js';
 import { diffInterned, type LineDiff } from './myers.js';
 import { DEFAULT_CONTEXT, hunksText, PatchSink, writeFileSection, type PatchContent } from './patch.js';
-import { diffTrees, type ChangeStatus, type TreeChange } from './tree-diff.js';
+import { diffTreesSteps, type ChangeStatus, type TreeChange } from './tree-diff.js';
+import { finish, type Steps } from '../slice.js';
 
 export interface DiffLimits {
   /** larger blobs are not line-diffed */
@@ -152,10 +153,15 @@ function patchContent(c: Content, binaryLiteral: boolean): PatchContent {
 
 /** Line diff of the trees `a` and `b` (null = empty tree). */
 export function diffTreePair(finder: ObjectFinder, a: Buffer | null, b: Buffer | null, opts: DiffOptions = {}): DiffResult {
+  return finish(diffTreePairSteps(finder, a, b, opts));
+}
+
+/** diffTreePair, stopping for a while after each tree read and each file (core/slice.ts). */
+export function* diffTreePairSteps(finder: ObjectFinder, a: Buffer | null, b: Buffer | null, opts: DiffOptions = {}): Steps<DiffResult> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const context = opts.context ?? DEFAULT_CONTEXT;
   const budget: Budget = { left: limits.maxTotalBytes };
-  const { changes, truncated } = diffTrees(finder, a, b, limits.maxFiles);
+  const { changes, truncated } = yield* diffTreesSteps(finder, a, b, limits.maxFiles);
   const sink = opts.unified ? new PatchSink() : null;
   const files: FileDiff[] = [];
   let totalAdd = 0;
@@ -167,6 +173,7 @@ export function diffTreePair(finder: ObjectFinder, a: Buffer | null, b: Buffer |
     totalAdd += f.additions;
     totalDel += f.deletions;
     files.push(f);
+    yield;
   }
   return {
     files,

@@ -11,6 +11,7 @@ import { GitwellError } from '../errors.js';
 import type { ObjectFinder } from '../object/finder.js';
 import { compareEntries, isTreeMode, parseTree, type TreeEntry } from '../object/tree.js';
 import { oidToHex } from '../oid.js';
+import { finish, type Steps } from '../slice.js';
 
 export type ChangeStatus = 'added' | 'deleted' | 'modified' | 'type_changed';
 
@@ -55,6 +56,16 @@ export function diffTrees(
   b: Uint8Array | null,
   limit = Infinity,
 ): { changes: TreeChange[]; truncated: boolean } {
+  return finish(diffTreesSteps(finder, a, b, limit));
+}
+
+/** diffTrees, stopping for a while (a yield) after each tree it reads (core/slice.ts). */
+export function* diffTreesSteps(
+  finder: ObjectFinder,
+  a: Uint8Array | null,
+  b: Uint8Array | null,
+  limit = Infinity,
+): Steps<{ changes: TreeChange[]; truncated: boolean }> {
   const out: TreeChange[] = [];
   let truncated = false;
 
@@ -68,18 +79,20 @@ export function diffTrees(
   };
 
   /** All files under one side's entry, as added or deleted. */
-  const oneSide = (prefix: Buffer, e: TreeEntry, side: 'added' | 'deleted'): boolean => {
+  function* oneSide(prefix: Buffer, e: TreeEntry, side: 'added' | 'deleted'): Steps<boolean> {
     const path = join(prefix, e.name);
     if (!isTreeMode(e.mode)) {
       return side === 'added'
         ? emit({ path, status: 'added', oldMode: 0, newMode: e.mode, oldOid: null, newOid: Buffer.from(e.oid) })
         : emit({ path, status: 'deleted', oldMode: e.mode, newMode: 0, oldOid: Buffer.from(e.oid), newOid: null });
     }
-    for (const child of readTree(finder, e.oid)) if (!oneSide(path, child, side)) return false;
+    const children = readTree(finder, e.oid);
+    yield;
+    for (const child of children) if (!(yield* oneSide(path, child, side))) return false;
     return true;
-  };
+  }
 
-  const walk = (prefix: Buffer, ea: TreeEntry[], eb: TreeEntry[]): boolean => {
+  function* walk(prefix: Buffer, ea: TreeEntry[], eb: TreeEntry[]): Steps<boolean> {
     let i = 0;
     let j = 0;
     while (i < ea.length || j < eb.length) {
@@ -87,12 +100,12 @@ export function diffTrees(
       const y = j < eb.length ? eb[j] : null;
       const cmp = x === null ? 1 : y === null ? -1 : compareEntries(x, y);
       if (cmp < 0) {
-        if (!oneSide(prefix, x!, 'deleted')) return false;
+        if (!(yield* oneSide(prefix, x!, 'deleted'))) return false;
         i++;
         continue;
       }
       if (cmp > 0) {
-        if (!oneSide(prefix, y!, 'added')) return false;
+        if (!(yield* oneSide(prefix, y!, 'added'))) return false;
         j++;
         continue;
       }
@@ -103,7 +116,9 @@ export function diffTrees(
       if (isTreeMode(x!.mode)) {
         // both are trees (a tree and a file never compare equal)
         if (sameOid) continue;
-        if (!walk(join(prefix, x!.name), readTree(finder, x!.oid), readTree(finder, y!.oid))) return false;
+        const [ta, tb] = [readTree(finder, x!.oid), readTree(finder, y!.oid)];
+        yield;
+        if (!(yield* walk(join(prefix, x!.name), ta, tb))) return false;
         continue;
       }
       const status: ChangeStatus = fileKind(x!.mode) === fileKind(y!.mode) ? 'modified' : 'type_changed';
@@ -118,9 +133,9 @@ export function diffTrees(
       if (!ok) return false;
     }
     return true;
-  };
+  }
 
   if (a !== null && b !== null && Buffer.from(a).equals(Buffer.from(b))) return { changes: out, truncated };
-  walk(Buffer.alloc(0), a === null ? [] : readTree(finder, a), b === null ? [] : readTree(finder, b));
+  yield* walk(Buffer.alloc(0), a === null ? [] : readTree(finder, a), b === null ? [] : readTree(finder, b));
   return { changes: out, truncated };
 }

@@ -67,7 +67,19 @@ export interface IndexOptions {
    * service passes a Slicer's tick, so that a big pack does not hold up the event loop.
    */
   pace?(): Promise<void> | undefined;
+  /** Told how far each pass is, every few thousand entries and at its end (a progress bar). */
+  progress?(p: IndexProgress): void;
 }
+
+export interface IndexProgress {
+  /** `objects`: pass 1 over the entries; `deltas`: pass 2, resolving the deltas */
+  phase: 'objects' | 'deltas';
+  done: number;
+  total: number;
+}
+
+/** Progress is told every this many entries. */
+const PROGRESS_EVERY = 4096;
 
 export interface IndexResult {
   objects: number;
@@ -209,9 +221,11 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
   };
 
   const pace = opts.pace ?? (() => undefined);
+  const progress = opts.progress;
   for (let i = 0; i < count; i++) {
     const paused = pace();
     if (paused) await paused;
+    if (progress && i % PROGRESS_EVERY === 0) progress({ phase: 'objects', done: i, total: count });
     if (off >= end) throw packError(`pack is truncated: ${count - i} of ${count} objects missing`);
     let h;
     try {
@@ -262,6 +276,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     if (off > end) throw packError('pack is truncated inside an entry');
   }
   if (off !== end) throw packError(`pack has ${end - off} unexpected bytes after its last entry`);
+  progress?.({ phase: 'objects', done: count, total: count });
 
   // pass 2: resolve deltas depth-first from every base. OFS_DELTA children are found by the
   // base's entry index (listed by base: kids[kidStart[b], kidStart[b + 1])), REF_DELTA
@@ -390,6 +405,7 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
       const wait = emit(i, t, loose, headLen, b === -1 ? rootOid : oidOf(b));
       if (wait) await wait;
       resolved++;
+      if (progress && resolved % PROGRESS_EVERY === 0) progress({ phase: 'deltas', done: resolved, total: deltas });
       if (b >= 0 && --pending[b] === 0) cache.delete(b);
       if (hasChildren(i)) {
         cache.set(i, keep ? data : Buffer.from(data));
@@ -415,5 +431,6 @@ export async function indexPack(src: PackSource, opts: IndexOptions): Promise<In
     const missing = refChildren.keys().next().value;
     throw packError(`pack has ${deltas - resolved} unresolved deltas${missing !== undefined ? ` (missing base ${oidToHex(Buffer.from(missing, 'latin1'))})` : ''}`);
   }
+  progress?.({ phase: 'deltas', done: resolved, total: deltas });
   return { objects: count, deltas, thin, bytes: src.size, oidTable, types: resolvedType, objectSizes };
 }

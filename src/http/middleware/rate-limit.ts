@@ -1,18 +1,23 @@
 /**
- * Rate limiting of /v1: one token per request from the caller's buckets (per API key; per IP
- * for anonymous callers), the X-RateLimit-* headers on every reply, 429 RATE_LIMITED with
- * Retry-After when a bucket is empty. A 304 costs no token: its token is given back, and a
- * caller out of tokens still gets a 304 when its copy is current.
+ * Rate limiting, for every door: one token per request from the caller's buckets (each key and
+ * each token has its own; per IP for anonymous callers), the X-RateLimit-* headers on every
+ * reply, 429 RATE_LIMITED with Retry-After when a bucket is empty. The REST API and git smart
+ * HTTP have separate budgets (a clone is a few requests that each do much more work). A 304
+ * costs no token: its token is given back, and a caller out of tokens still gets a 304 when its
+ * copy is current.
  */
+import type { Clock } from '../../core/clock.js';
 import { GitwellError } from '../../core/errors.js';
-import type { KeyRecord } from '../../../storage/index.js';
 import type { Config } from '../../config.js';
+import type { Principal } from '../../services/principal.js';
 import { RateLimiter, type Take } from '../../services/token-bucket.js';
 import type { HttpReply, HttpRequest } from '../uws.js';
 
+export type Budget = 'api' | 'git';
+
 interface Limiters {
-  keys: RateLimiter;
-  anon: RateLimiter;
+  api: { credential: RateLimiter; anon: RateLimiter };
+  git: { credential: RateLimiter; anon: RateLimiter };
 }
 
 const byConfig = new WeakMap<Config, Limiters>();
@@ -21,8 +26,14 @@ function limiters(config: Config): Limiters {
   let l = byConfig.get(config);
   if (!l) {
     l = {
-      keys: new RateLimiter(config.rateLimitPerMinute, config.rateLimitPerHour),
-      anon: new RateLimiter(config.anonRateLimitPerMinute, config.anonRateLimitPerHour),
+      api: {
+        credential: new RateLimiter(config.rateLimitPerMinute, config.rateLimitPerHour),
+        anon: new RateLimiter(config.anonRateLimitPerMinute, config.anonRateLimitPerHour),
+      },
+      git: {
+        credential: new RateLimiter(config.gitRateLimitPerMinute, config.gitRateLimitPerHour),
+        anon: new RateLimiter(config.anonGitRateLimitPerMinute, config.anonGitRateLimitPerHour),
+      },
     };
     byConfig.set(config, l);
   }
@@ -43,10 +54,10 @@ export function rateLimited(take: Take): GitwellError {
   });
 }
 
-/** The caller's bucket: the key's, or the client address's for an anonymous caller. */
-export function bucketOf(config: Config, key: KeyRecord | null, ip: () => string): { limiter: RateLimiter; id: string } {
-  const l = limiters(config);
-  return key ? { limiter: l.keys, id: key.id } : { limiter: l.anon, id: ip() };
+/** The caller's bucket: its credential's, or the client address's for an anonymous caller. */
+export function bucketOf(config: Config, p: Principal | null, ip: () => string, budget: Budget = 'api'): { limiter: RateLimiter; id: string } {
+  const l = limiters(config)[budget];
+  return p ? { limiter: l.credential, id: p.bucket } : { limiter: l.anon, id: ip() };
 }
 
 /** A 304 costs nothing: its token goes back (when it took one). */
@@ -69,9 +80,9 @@ export function rateLimitHeaders(h: Record<string, string>, take: Take, status: 
 }
 
 /** Takes the caller's token. `settle` refunds a 304 and writes the headers onto the reply. */
-export function admit(config: Config, req: HttpRequest, key: KeyRecord | null): Admission {
-  const { limiter, id } = bucketOf(config, key, () => req.ip);
-  const take = limiter.take(id);
+export function admit(config: Config, clock: Clock, req: HttpRequest, p: Principal | null, budget: Budget = 'api'): Admission {
+  const { limiter, id } = bucketOf(config, p, () => req.ip, budget);
+  const take = limiter.take(id, clock.now());
   return {
     take,
     proceed: take.ok || ((req.method === 'GET' || req.method === 'HEAD') && req.headers['if-none-match'] !== undefined),

@@ -16,7 +16,7 @@ import { isUtf8 } from 'node:buffer';
 import { GitwellError } from '../../core/errors.js';
 import { isTreeMode, MODE_GITLINK } from '../../core/object/tree.js';
 import { checkReadPath, lookupPath, resolveRev, trimSlashes } from '../../services/objects.js';
-import { coregitErrorBody } from '../errors.js';
+import { coregitErrorBody, STATUS } from '../errors.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor } from './access.js';
@@ -25,11 +25,13 @@ import { MALFORMED_RANGE, parseRange } from './range.js';
 import { json, parseBody } from './respond.js';
 import { BlobsBatchBody } from './schemas.js';
 import { shortRef } from './tree.js';
+import type { Steps } from '../../core/slice.js';
+import { heavy } from '../../services/heavy.js';
 
 function notSatisfiable(ctx: Context, size: number, malformed: boolean): HttpReply {
-  const err = new GitwellError('UNPROCESSABLE', malformed ? MALFORMED_RANGE : 'Range not satisfiable', { size });
+  const err = new GitwellError('RANGE_NOT_SATISFIABLE', malformed ? MALFORMED_RANGE : 'Range not satisfiable', { size });
   return {
-    status: 416,
+    status: STATUS[err.code],
     headers: { 'content-type': 'application/json', 'content-range': `bytes */${size}`, vary: 'Range' },
     body: coregitErrorBody(err, ctx.requestId),
   };
@@ -74,24 +76,28 @@ export async function batch(ctx: Context): Promise<HttpReply> {
   const missing: string[] = [];
   // the reply holds at most blobMaxBytes of content; later blobs come truncated
   let budget = ctx.config.blobMaxBytes;
-  for (const p of body.paths) {
-    const path = trimSlashes(p);
-    checkReadPath(path);
-    const entry = path === '' ? null : lookupPath(ctx.store, r.tree, path);
-    const info = entry && !isTreeMode(entry.mode) && entry.mode !== MODE_GITLINK ? ctx.store.objectInfo(entry.oid) : undefined;
-    if (!entry || !info || info.type !== 3) {
-      missing.push(p);
-      continue;
+  // up to 100 files of any size, each resolved through its delta chain: heavy work, in slices
+  await heavy('the batch read', function* (): Steps<void> {
+    for (const p of body.paths) {
+      yield;
+      const path = trimSlashes(p);
+      checkReadPath(path);
+      const entry = path === '' ? null : lookupPath(ctx.store, r.tree, path);
+      const info = entry && !isTreeMode(entry.mode) && entry.mode !== MODE_GITLINK ? ctx.store.objectInfo(entry.oid) : undefined;
+      if (!entry || !info || info.type !== 3) {
+        missing.push(p);
+        continue;
+      }
+      const sha = entry.oid.toString('hex');
+      if (info.size > maxSize || info.size > budget) {
+        blobs.push({ path, sha, size: info.size, encoding: body.encoding ?? 'utf-8', content: '', truncated: true });
+        continue;
+      }
+      const o = ctx.store.viewObject(entry.oid)!;
+      budget -= o.data.length;
+      const encoding = body.encoding ?? (isText(o.data) ? 'utf-8' : 'base64');
+      blobs.push({ path, sha, size: o.data.length, encoding, content: o.data.toString(encoding === 'utf-8' ? 'utf8' : 'base64') });
     }
-    const sha = entry.oid.toString('hex');
-    if (info.size > maxSize || info.size > budget) {
-      blobs.push({ path, sha, size: info.size, encoding: body.encoding ?? 'utf-8', content: '', truncated: true });
-      continue;
-    }
-    const o = ctx.store.viewObject(entry.oid)!;
-    budget -= o.data.length;
-    const encoding = body.encoding ?? (isText(o.data) ? 'utf-8' : 'base64');
-    blobs.push({ path, sha, size: o.data.length, encoding, content: o.data.toString(encoding === 'utf-8' ? 'utf8' : 'base64') });
-  }
+  });
   return json(200, { ref: shortRef(r, given), commit_sha: r.commit?.toString('hex') ?? null, blobs, missing });
 }

@@ -6,7 +6,7 @@
 import { createBranch, deleteBranch, getBranch, listBranches } from '../../services/refs.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
-import { repoFor } from './access.js';
+import { actorOf, repoFor } from './access.js';
 import { json, parseBody, parseQuery } from './respond.js';
 import { BranchPageQuery, CreateBranchBody } from './schemas.js';
 
@@ -32,7 +32,7 @@ export function list(ctx: Context): HttpReply {
 export async function create(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
   const body = await parseBody(ctx, CreateBranchBody);
-  const b = await createBranch(ctx.store, repo, body.name, body.from, body.from_sha);
+  const b = await createBranch(ctx.store, repo, body.name, body.from, body.from_sha, { actor: actorOf(ctx) });
   return json(201, { name: b.name, sha: b.sha, created: true });
 }
 
@@ -43,6 +43,6 @@ export function get(ctx: Context): HttpReply {
 
 export async function remove(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
-  const change = await deleteBranch(ctx.store, repo, ctx.params.name);
+  const change = await deleteBranch(ctx.store, repo, ctx.params.name, { actor: actorOf(ctx) });
   return json(200, { deleted: true, name: ctx.params.name, ref: change.ref, sha: change.previous });
 }

@@ -11,17 +11,17 @@
 import type { z } from 'zod';
 import { invalid } from '../../core/errors.js';
 import { createCommit, type CommitInput } from '../../services/commits.js';
-import { getCommit, logFirstParent } from '../../services/history.js';
-import { quotas } from '../../services/limits.js';
+import { getCommit, logFirstParentSliced } from '../../services/history.js';
 import { isSha, resolveCommit } from '../../services/objects.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
-import { repoFor } from './access.js';
+import { actorOf, repoFor } from './access.js';
 import * as present from './present.js';
 import { json, parseBody, parseQuery } from './respond.js';
+import { storageLimits } from './storage-limits.js';
 import { CreateCommitBody, ListCommitsQuery } from './schemas.js';
 
-export function list(ctx: Context): HttpReply {
+export async function list(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'read');
   const q = parseQuery(ctx, ListCommitsQuery);
   const ref = q.ref ?? q.branch ?? repo.defaultBranch;
@@ -37,7 +37,7 @@ export function list(ctx: Context): HttpReply {
     }
     start = Buffer.from(parent, 'hex');
   } else start = resolveCommit(ctx.store, repo, ref);
-  const page = logFirstParent(ctx.store, start, q.limit);
+  const page = await logFirstParentSliced(ctx.store, start, q.limit);
   const more = page.next !== null && page.commits.length >= q.limit;
   return json(200, { commits: page.commits.map(present.commit), ref, has_more: more, next_cursor: more ? page.commits[page.commits.length - 1].sha : null });
 }
@@ -50,14 +50,11 @@ export function get(ctx: Context): HttpReply {
 export async function create(ctx: Context): Promise<HttpReply> {
   const { repo, key } = repoFor(ctx, 'write');
   const body = await parseBody(ctx, CreateCommitBody);
-  const q = quotas(ctx.store, ctx.config);
   const result = await createCommit(ctx.store, repo, commitInput(body), {
     maxFiles: ctx.config.commitMaxFiles,
     maxFileBytes: ctx.config.commitMaxFileBytes,
-    beforeWrite: (bytes) => q.chargeStorage(key!.org, bytes),
-    notWritten: (bytes) => q.refundStorage(key!.org, bytes),
-    fsck: ctx.config.fsck,
-  });
+    ...storageLimits(ctx, key!.org),
+  }, { actor: actorOf(ctx) });
   return json(201, present.commitCreated(result));
 }
 

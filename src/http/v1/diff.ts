@@ -10,13 +10,11 @@
  */
 import { z } from 'zod';
 import { compare, diff, type DiffOptions } from '../../services/compare.js';
-import type { Context, Route } from '../router.js';
+import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor } from './access.js';
-import { addDocSpecs } from './openapi.js';
 import * as present from './present.js';
 import { json, parseQuery } from './respond.js';
-import { CompareResponse, DiffResponse } from './schemas.js';
 
 const flag = z.enum(['true', 'false', '1', '0', '']).transform((v) => v !== 'false' && v !== '0');
 const rev = z.string().min(1).max(1024);
@@ -43,14 +41,15 @@ function wantsPatch(ctx: Context): boolean {
   return /\btext\/x-(diff|patch)\b/i.test(accept);
 }
 
-function handler(kind: 'diff' | 'compare') {
-  return (ctx: Context): HttpReply => {
+/** The handler of GET …/diff or …/compare (both are rows of the route table, routes.ts). */
+export function handler(kind: 'diff' | 'compare') {
+  return async (ctx: Context): Promise<HttpReply> => {
     const { repo } = repoFor(ctx, 'read');
     const q = parseQuery(ctx, DiffQuery);
     const unified = wantsPatch(ctx);
     const opts: DiffOptions = { patch: q.patch === true && !unified, context: q.context, unified, binary: q.binary === true, minimal: q.minimal === true };
-    const c = kind === 'compare' ? compare(ctx.store, repo, q.base, q.head, opts) : null;
-    const r = c ?? diff(ctx.store, repo, q.base, q.head, opts);
+    const c = kind === 'compare' ? await compare(ctx.store, repo, q.base, q.head, opts) : null;
+    const r = c ?? (await diff(ctx.store, repo, q.base, q.head, opts));
     if (unified) {
       return {
         status: 200,
@@ -66,37 +65,4 @@ function handler(kind: 'diff' | 'compare') {
     }
     return json(200, c ? present.compare(c, q.patch === true) : present.diff(r, q.patch === true));
   };
-}
-
-/**
- * The four path forms, as patterns. A namespaced path "/repos/<a>/<b>/diff" also reads as a
- * route of repo <a> ("/repos/<a>/tree/diff" is the tree of ref "diff"), and these routes come
- * first in the table: so <b> may not be one of the words that follow a repo's slug.
- */
-const RESOURCE = '(?:branches|refs|tree|blob|raw|blobs|commits|diff|compare|merge|pulls)';
-const SEG = '[^/]+';
-const NS_SLUG = `(?<namespace>${SEG})/(?<slug>(?!${RESOURCE}/)${SEG})`;
-const paths = (tail: 'diff' | 'compare'): RegExp[] =>
-  [`/v1/repos/(?<slug>${SEG})`, `/v1/repos/${NS_SLUG}`, `/v1/orgs/(?<org>${SEG})/repos/(?<slug>${SEG})`, `/v1/orgs/(?<org>${SEG})/repos/${NS_SLUG}`].map(
-    (p) => new RegExp(`^${p}/${tail}/?$`),
-  );
-
-export const v1DiffRoutes: Route[] = [
-  ...paths('diff').map((path): Route => ({ method: 'GET', path, dialect: 'v1', handler: handler('diff') })),
-  ...paths('compare').map((path): Route => ({ method: 'GET', path, dialect: 'v1', handler: handler('compare') })),
-];
-
-// the OpenAPI document (GET /v1/openapi.json) describes these routes from the same schemas
-for (const [kind, response, summary] of [
-  ['diff', DiffResponse, 'Diff two revisions (git diff base head); Accept: text/x-diff for a patch git apply reads'],
-  ['compare', CompareResponse, 'Compare base...head: merge base, ahead/behind, commits, the diff from the merge base, mergeable'],
-] as const) {
-  for (const [path, auth] of [
-    [`/v1/repos/:slug/${kind}`, 'key'],
-    [`/v1/repos/:namespace/:slug/${kind}`, 'key'],
-    [`/v1/orgs/:org/repos/:slug/${kind}`, 'none'],
-    [`/v1/orgs/:org/repos/:namespace/:slug/${kind}`, 'none'],
-  ] as const) {
-    addDocSpecs({ method: 'GET', path, summary, tag: 'diff', auth, query: DiffQuery, response });
-  }
 }

@@ -13,7 +13,10 @@ export interface DocSpec {
   path: string;
   summary: string;
   tag: string;
-  auth: 'key' | 'none';
+  /** none: public; key: any credential (a token's scopes decide); master: a master key only */
+  auth: 'key' | 'none' | 'master';
+  /** what a repo route needs on its repo (read, write, admin): the scope a token must have */
+  access?: 'read' | 'write' | 'admin';
   query?: z.ZodObject;
   body?: z.ZodType;
   response?: z.ZodType;
@@ -33,9 +36,10 @@ const MEDIA_DESCRIPTION: Record<Media, string> = {
 
 const ERROR_STATUSES: Record<string, string> = {
   '400': 'VALIDATION_ERROR: a body or query field is invalid (details.field names it); a file too large to read without Range (size)',
-  '401': 'UNAUTHORIZED: missing or invalid API key',
+  '401': 'UNAUTHORIZED: missing, invalid, expired or revoked credential',
+  '403': 'FORBIDDEN: the credential lacks what the route needs (details.missing_scope names it)',
   '404': 'NOT_FOUND',
-  '409': 'CONFLICT: a ref or branch moved (current_sha), or already exists',
+  '409': 'CONFLICT: a ref or branch moved (current_sha), or already exists; a merge or cherry-pick conflicted (conflicts)',
   '413': 'PAYLOAD_TOO_LARGE (details.limit names the limit)',
   '416': 'a Range that is malformed or cannot be satisfied (Content-Range: bytes */<size>)',
   '422': 'UNPROCESSABLE: an edit could not be placed (context), no common ancestor, ...',
@@ -72,8 +76,11 @@ function operation(spec: DocSpec) {
     if (code === '416' && !/\/(raw|blob)\//.test(spec.path)) continue;
     responses[code] = { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
   }
+  const needs =
+    spec.auth === 'master' ? 'Needs a master key (a token is refused: 403).' : spec.access && spec.auth === 'key' ? `A token needs the scope "repos:<this repo>": ["${spec.access}"].` : '';
   return {
     summary: spec.summary,
+    ...(needs ? { description: needs } : {}),
     tags: [spec.tag],
     operationId: `${spec.method.toLowerCase()}${spec.path.replace(/[:*]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
     ...(spec.auth === 'none' ? { security: [] } : {}),
@@ -109,17 +116,10 @@ export function buildOpenApi(specs: DocSpec[]): Record<string, unknown> {
   };
 }
 
-const extraSpecs: DocSpec[] = [];
-
-/** Routes kept outside the /v1 table (diff, compare) document themselves here, at load time. */
-export function addDocSpecs(...specs: DocSpec[]): void {
-  extraSpecs.push(...specs);
-}
-
 export function openapiHandler(specs: () => DocSpec[]): () => HttpReply {
   let body: string | null = null;
   return () => {
-    body ??= JSON.stringify(buildOpenApi([...specs(), ...extraSpecs]));
+    body ??= JSON.stringify(buildOpenApi(specs()));
     return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' }, body };
   };
 }

@@ -159,6 +159,8 @@ export function compare(c: CompareResult, withPatch: boolean) {
     ...files(c, withPatch),
     mergeable,
     conflicts: [...new Set(c.conflicts.map((x) => x.path))],
+    // gitwell's: each conflict with its kind, as git merge-tree reports it (the merge engine's)
+    conflict_details: c.conflicts.map((x) => ({ path: x.path, kind: x.kind })),
     total_commits: c.totalCommits,
     ...diffExtras(c),
   };

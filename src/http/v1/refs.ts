@@ -12,7 +12,7 @@ import { notFound } from '../../core/errors.js';
 import { apiRefName, deleteRef, putRef } from '../../services/refs.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
-import { repoFor } from './access.js';
+import { actorOf, repoFor } from './access.js';
 import * as present from './present.js';
 import { json, parseBody, parseQuery } from './respond.js';
 import { DeleteRefQuery, PutRefBody, RefPageQuery } from './schemas.js';
@@ -58,13 +58,13 @@ export async function put(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
   const name = apiRefName(ctx.params.ref ?? '');
   const body = await parseBody(ctx, PutRefBody);
-  return json(200, present.refChange(await putRef(ctx.store, repo, name, body.sha, body.expected_sha)));
+  return json(200, present.refChange(await putRef(ctx.store, repo, name, body.sha, body.expected_sha, { actor: actorOf(ctx) })));
 }
 
 export async function remove(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'write');
   const name = apiRefName(ctx.params.ref ?? '');
   const q = parseQuery(ctx, DeleteRefQuery);
-  const c = await deleteRef(ctx.store, repo, name, q.expected_sha);
+  const c = await deleteRef(ctx.store, repo, name, q.expected_sha, { actor: actorOf(ctx) });
   return json(200, { deleted: true, ref: c.ref, sha: c.previous });
 }

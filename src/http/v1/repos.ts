@@ -14,9 +14,10 @@ import { quotas } from '../../services/limits.js';
 import { createRepo, initRepo, repoIsEmpty } from '../../services/repos.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
-import { repoFor, requireKey } from './access.js';
+import { actorOf, readable, repoFor, requirePrincipal, requireScopeFor } from './access.js';
 import * as present from './present.js';
 import { baseUrl, json, parseBody, parseQuery } from './respond.js';
+import { storageLimits } from './storage-limits.js';
 import { CreateRepoBody, ForkBody, ListReposQuery, PublicReposQuery, UpdateRepoBody } from './schemas.js';
 
 type Page = { limit: number; offset: number; cursor?: string; namespace?: string; is_template?: 'true' | 'false' };
@@ -61,8 +62,9 @@ function page(ctx: Context, all: RepoRecord[], q: Page, newest: boolean): HttpRe
 }
 
 export async function create(ctx: Context): Promise<HttpReply> {
-  const key = requireKey(ctx);
+  requirePrincipal(ctx);
   const body = await parseBody(ctx, CreateRepoBody);
+  const key = requireScopeFor(ctx, body.namespace ?? null, body.slug, 'write');
   const why = checkBranchName(body.default_branch);
   if (why) throw invalid(`default_branch: ${why}`, { field: 'default_branch' });
   quotas(ctx.store, ctx.config).checkRepos(key.org);
@@ -74,17 +76,17 @@ export async function create(ctx: Context): Promise<HttpReply> {
     visibility: body.visibility,
     defaultBranch: body.default_branch,
     isTemplate: body.is_template,
-  });
+  }, actorOf(ctx));
   if (body.init) {
-    await initRepo(ctx.store, repo);
+    await initRepo(ctx.store, repo, storageLimits(ctx, key.org), { actor: actorOf(ctx) });
     repo = ctx.store.getRepo(repo.id) ?? repo;
   }
   return json(201, present.repo(repo, repoIsEmpty(ctx.store, repo), baseUrl(ctx)));
 }
 
 export function list(ctx: Context): HttpReply {
-  const key = requireKey(ctx);
-  return page(ctx, ctx.store.listRepos(key.org), parseQuery(ctx, ListReposQuery), true);
+  const p = requirePrincipal(ctx);
+  return page(ctx, readable(ctx, ctx.store.listRepos(p.org)), parseQuery(ctx, ListReposQuery), true);
 }
 
 export function listPublic(ctx: Context): HttpReply {
@@ -99,7 +101,7 @@ export function get(ctx: Context): HttpReply {
 }
 
 export async function update(ctx: Context): Promise<HttpReply> {
-  const { repo } = repoFor(ctx, 'write');
+  const { repo } = repoFor(ctx, 'admin');
   const body = await parseBody(ctx, UpdateRepoBody);
   if (body.default_branch !== undefined) {
     const why = checkBranchName(body.default_branch);
@@ -117,29 +119,34 @@ export async function update(ctx: Context): Promise<HttpReply> {
     ...(body.deny_non_fast_forwards !== undefined ? { denyNonFastForwards: body.deny_non_fast_forwards } : {}),
   };
   if (Object.keys(patch).length === 0) throw invalid('No fields to update', { field: 'body' });
-  const next = ctx.store.updateRepo(repo.id, patch);
+  const next = ctx.store.updateRepo(repo.id, patch, actorOf(ctx));
   return json(200, present.repo(next, repoIsEmpty(ctx.store, next), baseUrl(ctx)));
 }
 
 export function remove(ctx: Context): HttpReply {
-  const { repo } = repoFor(ctx, 'write');
+  const { repo } = repoFor(ctx, 'admin');
   if (!ctx.store.getRepo(repo.id)) throw notFound('repository');
-  ctx.store.deleteRepo(repo.id);
+  ctx.store.deleteRepo(repo.id, actorOf(ctx));
   return json(200, { deleted: true, id: String(repo.id), slug: repo.slug, namespace: repo.namespace });
 }
 
-/** POST /v1/repos/[:namespace/]:slug/fork: a new repo of the caller's org from this one. */
+/**
+ * POST /v1/repos/[:namespace/]:slug/fork: a new repo of the caller's org from this one. The
+ * route table asks write on the source; the new name needs what creating a repo of that name
+ * needs (a token: write on it), and counts against the org's repo quota.
+ */
 export async function fork(ctx: Context): Promise<HttpReply> {
-  const { repo: source, key } = repoFor(ctx, 'read');
+  const { repo: source } = repoFor(ctx, 'write');
   const body = await parseBody(ctx, ForkBody);
-  quotas(ctx.store, ctx.config).checkRepos(key!.org);
-  const f = forkRepo(ctx.store, source, {
-    org: key!.org,
+  const key = requireScopeFor(ctx, body.namespace ?? null, body.slug, 'write');
+  quotas(ctx.store, ctx.config).checkRepos(key.org);
+  const f = await forkRepo(ctx.store, source, {
+    org: key.org,
     namespace: body.namespace ?? null,
     slug: body.slug,
     description: body.description,
     defaultBranch: body.default_branch,
     mode: body.mode,
-  });
+  }, actorOf(ctx));
   return json(201, present.fork(f, baseUrl(ctx)));
 }

@@ -8,12 +8,18 @@ const extra = (what: string) => `gitwell: ${what}`;
 
 export const ErrorBody = z.object({
   error: z.string(),
-  code: z.enum(['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'VALIDATION_ERROR', 'CONFLICT', 'RATE_LIMITED', 'QUOTA_EXCEEDED', 'PAYLOAD_TOO_LARGE', 'UNPROCESSABLE', 'TIMEOUT', 'INSUFFICIENT_STORAGE', 'INTERNAL_ERROR']),
+  code: z.enum(['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'VALIDATION_ERROR', 'CONFLICT', 'RATE_LIMITED', 'QUOTA_EXCEEDED', 'PAYLOAD_TOO_LARGE', 'RANGE_NOT_SATISFIABLE', 'UNPROCESSABLE', 'TIMEOUT', 'INSUFFICIENT_STORAGE', 'INTERNAL_ERROR']),
   current_sha: z.string().nullable().optional().describe('409 of a ref or branch that moved: where it is now'),
   context: z.string().optional().describe('422 of an edit: the start of the old_string it could not place'),
   size: z.number().optional().describe('400 of a file too large to read without Range: its size'),
   used: z.number().optional().describe('429 QUOTA_EXCEEDED: how much of the quota is used'),
   limit: z.number().optional().describe('429 QUOTA_EXCEEDED: the quota'),
+  merged: z.literal(false).optional().describe(extra('409 of a merge: nothing was merged')),
+  conflicts: z
+    .array(z.object({ path: z.string(), kind: z.string(), message: z.string() }))
+    .optional()
+    .describe(extra('409 of a merge or cherry-pick: each conflict, as git merge-tree reports it')),
+  commit: z.string().optional().describe(extra('409 of a cherry-pick: the commit that does not apply')),
   details: z.record(z.string(), z.unknown()).optional().describe(extra('more about the error (details.field names a bad field)')),
   request_id: z.string().describe(extra('also in X-Request-Id')),
 });
@@ -154,7 +160,10 @@ export const CompareResponse = DiffResponse.extend({
     .array(z.object({ sha: z.string(), message: z.string(), author: z.string(), email: z.string(), date: z.string() }))
     .describe("head's commits that base has not, oldest first (at most 250)"),
   mergeable: z.boolean().nullable().describe('null when head has nothing base lacks'),
-  conflicts: z.array(z.string()).describe('the paths merging head into base would conflict on'),
+  conflicts: z.array(z.string()).describe('the paths merging head into base would conflict on (the merge engine, as git merge-tree)'),
+  conflict_details: z
+    .array(z.object({ path: z.string(), kind: z.string().describe("git merge-tree's conflict kind: content, add/add, modify/delete, rename/delete, file/directory, ...") }))
+    .describe(extra('each conflict with its kind, as git merge-tree reports it')),
   total_commits: z.number().int().describe(extra('commits ahead, all of them')),
 });
 
@@ -167,3 +176,19 @@ export const PrefetchLine = z.union([
   z.object({ done: z.literal(true), entries: z.number(), bytes: z.number(), capped: z.boolean(), ref: z.string(), commit_sha: z.string() }),
   z.object({ done: z.literal(true), error: z.string(), entries: z.number(), bytes: z.number() }),
 ]);
+
+export const MergeResult = z.object({
+  merged: z.literal(true),
+  sha: z.string().describe('the head of the target branch now'),
+  strategy: z.enum(['fast-forward', 'merge-commit', 'squash']),
+  target: z.string(),
+  source: z.string().describe('the merged commit'),
+  already_up_to_date: z.boolean().describe('the target already contained the source: nothing was written'),
+});
+
+export const CherryPickResult = z.object({
+  sha: z.string().describe('the head of the branch now'),
+  branch: z.string(),
+  commits: z.array(z.object({ sha: z.string(), source: z.string().describe('the commit replayed') })),
+  skipped: z.array(z.string()).describe('commits whose changes were already there'),
+});

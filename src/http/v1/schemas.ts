@@ -162,3 +162,26 @@ export const PrefetchBody = z.object({
   max_bytes: positiveOr('cap of the NDJSON lines of blobs (default 16 MiB, at most 32 MiB)'),
   max_blob_bytes: positiveOr('larger blobs are skipped (default 1 MiB, at most 4 MiB)'),
 });
+
+// ---- merges
+
+const rev = z.string().min(1).max(1024);
+
+export const MergeBody = z.object({
+  source: rev.optional().describe('the branch (or any revision) merged into the branch in the URL'),
+  target: z.string().min(1).max(255).optional().describe('without source: the branch the URL\'s branch is merged into (default: the default branch)'),
+  strategy: z.enum(['fast-forward', 'merge-commit', 'squash']).default('merge-commit'),
+  message: z.string().min(1).max(1_000_000).regex(/^[^\0]*$/, 'message must not contain NUL').optional().describe("default: \"Merge branch '<source>' into <target>\""),
+  author: Person.optional().describe('default: gitwell <gitwell@localhost>'),
+  committer: Person.optional().describe('default: the author'),
+  expected_sha: sha.optional().describe('compare-and-swap: the head the target branch must be at; 409 with current_sha when it moved'),
+});
+
+export const CherryPickBody = z.object({
+  base: rev.describe('commits after this one are replayed (exclusive)'),
+  head: rev.describe('... up to this one (inclusive)'),
+  onto: rev.describe('the commit (or branch) they are replayed onto'),
+  branch: z.string().min(1).max(255).optional().describe('the branch moved to the result (default: onto, when it names a branch)'),
+  expected_sha: sha.optional().describe('compare-and-swap: the head the branch must be at; 409 with current_sha when it moved'),
+  committer: Person.optional().describe('default: gitwell <gitwell@localhost>; authors and messages are the replayed commits\''),
+});

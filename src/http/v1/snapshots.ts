@@ -10,7 +10,7 @@ import { GitwellError } from '../../core/errors.js';
 import { createSnapshot, deleteSnapshot, getSnapshot, restoreSnapshot } from '../../services/snapshots.js';
 import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
-import { repoFor } from './access.js';
+import { actorOf, repoFor } from './access.js';
 import * as present from './present.js';
 import { json, parseBody } from './respond.js';
 import { CreateSnapshotBody, RestoreSnapshotBody } from './schemas.js';
@@ -47,6 +47,6 @@ export async function restore(ctx: Context): Promise<HttpReply> {
     if (!(e instanceof GitwellError && e.code === 'VALIDATION_ERROR' && e.details?.field === 'body')) throw e;
     body = {};
   }
-  const r = await restoreSnapshot(ctx.store, repo, ctx.params.name, body.target_branch);
+  const r = await restoreSnapshot(ctx.store, repo, ctx.params.name, body.target_branch, { actor: actorOf(ctx) });
   return json(200, { restored: true, branch: r.branch, sha: r.sha });
 }

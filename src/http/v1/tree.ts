@@ -16,6 +16,8 @@ import type { Context } from '../router.js';
 import type { HttpReply } from '../uws.js';
 import { repoFor } from './access.js';
 import { JSON_TYPE, parseQuery } from './respond.js';
+import { finish, type Steps } from '../../core/slice.js';
+import { heavy } from '../../services/heavy.js';
 import { TreeQuery } from './schemas.js';
 
 interface Item {
@@ -33,7 +35,7 @@ const byKind = (a: Item, b: Item) => (a.folder !== b.folder ? (a.folder ? -1 : 1
  * The items of a listing as JSON text. A listing is a function of the tree's sha, the base
  * path, `recursive` and the cap: it never changes, so it is cached (LRU, by bytes).
  */
-function listTree(store: Store, tree: Buffer, base: string, recursive: boolean, cap: number): { items: Buffer; truncated: boolean } {
+async function listTree(store: Store, tree: Buffer, base: string, recursive: boolean, cap: number): Promise<{ items: Buffer; truncated: boolean }> {
   const key = `${tree.toString('hex')}\0${recursive ? 1 : 0}\0${cap}\0${base}`;
   const hit = listings.get(key);
   if (hit) {
@@ -41,8 +43,15 @@ function listTree(store: Store, tree: Buffer, base: string, recursive: boolean, 
     listings.set(key, hit);
     return hit;
   }
+  // one directory is quick; a whole tree is heavy work, run in slices (services/heavy.ts)
+  const listing = recursive ? await heavy('the tree listing', () => listingSteps(store, tree, base, recursive, cap)) : finish(listingSteps(store, tree, base, recursive, cap));
+  remember(key, listing);
+  return listing;
+}
+
+function* listingSteps(store: Store, tree: Buffer, base: string, recursive: boolean, cap: number): Steps<{ items: Buffer; truncated: boolean }> {
   const items: Item[] = [];
-  const visit = (oid: Buffer, prefix: string): void => {
+  function* visit(oid: Buffer, prefix: string): Steps<void> {
     const o = store.viewObject(oid);
     if (!o || o.type !== 2) throw new GitwellError('INTERNAL_ERROR', 'tree object missing from the store');
     // an owned copy: the recursion below reads the store, which reuses the view
@@ -53,19 +62,18 @@ function listTree(store: Store, tree: Buffer, base: string, recursive: boolean, 
       const folder = isTreeMode(e.mode);
       items.push({ name, path, folder, sha: e.oid.toString('hex'), mode: e.mode.toString(8) });
       if (folder && recursive) {
-        visit(e.oid, path);
+        yield;
+        yield* visit(e.oid, path);
         if (items.length >= cap) return;
       }
     }
-  };
-  visit(tree, base);
+  }
+  yield* visit(tree, base);
   items.sort(byKind);
   const parts = items.map(
     (it) => `{"name":${JSON.stringify(it.name)},"path":${JSON.stringify(it.path)},"type":"${it.folder ? 'folder' : 'file'}","sha":"${it.sha}","mode":"${it.mode}"}`,
   );
-  const listing = { items: Buffer.from(`[${parts.join(',')}]`), truncated: recursive && items.length >= cap };
-  remember(key, listing);
-  return listing;
+  return { items: Buffer.from(`[${parts.join(',')}]`), truncated: recursive && items.length >= cap };
 }
 
 const CACHE_BYTES = 32 * 1024 * 1024;
@@ -89,7 +97,7 @@ export function shortRef(r: Resolved, given: string): string {
   return r.ref.replace(/^refs\/(heads|tags)\//, '');
 }
 
-export function tree(ctx: Context): HttpReply {
+export async function tree(ctx: Context): Promise<HttpReply> {
   const { repo } = repoFor(ctx, 'read');
   ctx.cacheable = { repoId: repo.id, generation: ctx.store.repoGeneration(repo.id) };
   const q = parseQuery(ctx, TreeQuery);
@@ -102,7 +110,7 @@ export function tree(ctx: Context): HttpReply {
   const etag = `"${sha}"`;
   const cache = cacheControl(repo.visibility === 'public', r.immutable, ctx.config.branchMaxAge);
   if (matches(ctx.req, sha)) return notModified(etag, cache);
-  const { items, truncated } = listTree(ctx.store, entry.oid, r.path, q.recursive ?? false, ctx.config.treeRecursiveLimit);
+  const { items, truncated } = await listTree(ctx.store, entry.oid, r.path, q.recursive ?? false, ctx.config.treeRecursiveLimit);
   const rest = { path: r.path, ref: shortRef(r, given), sha, truncated, commit_sha: r.commit?.toString('hex') ?? null };
   // {"items": <cached JSON>, ...rest}
   const body = Buffer.concat([ITEMS_HEAD, items, Buffer.from(`,${JSON.stringify(rest).slice(1)}`)]);
