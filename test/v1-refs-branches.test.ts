@@ -4,7 +4,12 @@
 // statuses as Coregit's routes/branches.ts and routes/refs.ts give them.
 const ZERO = '0'.repeat(40);
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { openStore } from '../storage/index.js';
+import { GitwellError } from '../src/core/errors.js';
+import { deleteRef } from '../src/services/refs.js';
 import { gitOk, lines, lsRemote, removeTempDirs, repoUrl, tempDir } from './helpers/git.js';
 import { startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { apiClient, commitBody, type Api } from './helpers/v1-api.js';
@@ -186,6 +191,26 @@ describe('refs', () => {
     for (const d of deletes) expect([200, 404]).toContain(d.status);
     expect(deletes.some((d) => d.status === 200)).toBe(true);
     expect((await api('GET', `/v1/repos/${slug}/refs/heads/free`)).status).toBe(404);
+  });
+
+  it('deletes without expected_sha begun in the same turn: one deletes, the others find the ref gone (404, not 409)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-delref-'));
+    const store = openStore(dir);
+    try {
+      const repo = store.createRepo({ org: 'o', namespace: null, slug: 'r', visibility: 'private', defaultBranch: 'main' });
+      const sha = '1'.repeat(40);
+      await store.updateRefs(repo.id, [{ name: 'refs/heads/free', expect: null, next: sha }], [], true);
+      // each reads the ref before any of them lands
+      const outcomes = await Promise.allSettled([1, 2, 3].map(() => deleteRef(store, repo, 'refs/heads/free')));
+      const done = outcomes.filter((o) => o.status === 'fulfilled');
+      expect(done).toHaveLength(1);
+      expect(done[0].status === 'fulfilled' && done[0].value).toEqual({ ref: 'refs/heads/free', sha: null, previous: sha });
+      for (const o of outcomes) if (o.status === 'rejected') expect((o.reason as GitwellError).code).toBe('NOT_FOUND');
+      expect(store.getRef(repo.id, 'refs/heads/free')).toBeUndefined();
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('PUT refuses what is not in the repo, a non-commit for a branch, bad names and bodies', async () => {

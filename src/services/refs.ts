@@ -104,13 +104,25 @@ export function putRef(store: Store, repo: RepoRecord, name: string, value: stri
   return casRef(store, repo, name, expect, value.toLowerCase(), by);
 }
 
-/** DELETE a ref (not the default branch); `expected`, when given, must be its value. */
-export function deleteRef(store: Store, repo: RepoRecord, name: string, expected?: string, by?: WriteContext): Promise<RefChange> {
+/**
+ * DELETE a ref (not the default branch); `expected`, when given, must be its value. Without it
+ * the ref goes from whatever it is when the deletion lands (the sha answered is that value):
+ * one that moved meanwhile is read again, one deleted meanwhile is 404.
+ */
+export async function deleteRef(store: Store, repo: RepoRecord, name: string, expected?: string, by?: WriteContext): Promise<RefChange> {
   refuseUpdate(repo, name, true);
-  const current = store.getRef(repo.id, name);
-  if (!current) throw notFound(`Ref '${name}'`, { ref: name });
+  if (!store.getRef(repo.id, name)) throw notFound(`Ref '${name}'`, { ref: name });
   if (expected !== undefined && !isSha(expected)) throw invalid('Invalid expected_sha format', { field: 'expected_sha' });
-  return casRef(store, repo, name, expected?.toLowerCase() ?? current, null, by);
+  if (expected !== undefined) return casRef(store, repo, name, expected.toLowerCase(), null, by);
+  for (;;) {
+    const current = store.getRef(repo.id, name);
+    if (!current) throw notFound(`Ref '${name}'`, { ref: name });
+    try {
+      return await casRef(store, repo, name, current, null, by);
+    } catch (e) {
+      if (!(e instanceof GitwellError && e.code === 'CONFLICT')) throw e;
+    }
+  }
 }
 
 /** Branches by name, as Coregit sorts them (String.localeCompare). */
