@@ -23,6 +23,8 @@ describe.each(MODES)('Cache-Control by ref kind ($name)', ({ env }) => {
   let anon: Api;
   let first: string;
   let second: string;
+  /** each repo's two commits: the repos' histories differ (each starts with its own initial commit) */
+  const shas: Record<string, { first: string; second: string }> = {};
   beforeAll(async () => {
     gw = await startGitwell({ env });
     api = apiClient(gw, await gw.createKey('acme'));
@@ -36,9 +38,9 @@ describe.each(MODES)('Cache-Control by ref kind ($name)', ({ env }) => {
       expect(c1.status).toBe(201);
       expect(c2.status).toBe(201);
       expect((await api('PUT', `/v1/repos/${slug}/refs/tags/v1`, { body: { sha: c2.json.sha } })).status).toBeLessThan(300);
-      first = c1.json.sha;
-      second = c2.json.sha;
+      shas[slug] = { first: c1.json.sha, second: c2.json.sha };
     }
+    ({ first, second } = shas.priv);
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();
@@ -105,7 +107,7 @@ describe.each(MODES)('Cache-Control by ref kind ($name)', ({ env }) => {
       [api, '/v1/repos/pub'],
       [anon, '/v1/orgs/acme/repos/pub'],
     ] as const) {
-      const s = await readTwice(call, urlOf(base, kind, second));
+      const s = await readTwice(call, urlOf(base, kind, shas.pub.second));
       expect(s.headers.get('cache-control')).toBe(`public, ${IMMUTABLE}`);
       const b = await readTwice(call, urlOf(base, kind, 'main'));
       expect(b.headers.get('cache-control')).toBe('public, max-age=60');
