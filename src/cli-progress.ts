@@ -59,6 +59,6 @@ export class Progress {
     else if (e.kind === 'pack') {
       const of = e.packs > 1 ? ` [pack ${e.index + 1}/${e.packs}]` : '';
       this.update(e.progress.phase === 'objects' ? `Indexing objects${of}` : `Resolving deltas${of}`, e.progress.done, e.progress.total);
-    } else this.say(e.name === 'connectivity' ? 'Checking connectivity…' : 'Updating refs…');
+    } else if (e.kind === 'phase') this.say(e.name === 'connectivity' ? 'Checking connectivity…' : 'Updating refs…');
   };
 }

@@ -21,7 +21,8 @@ import { createKey, revokeKey, rotateKey } from './services/credentials.js';
 import type { Actor, KeyRecord } from '../storage/index.js';
 import { createRepo, repoIsEmpty } from './services/repos.js';
 import * as present from './http/v1/present.js';
-import { importRepository } from './services/import.js';
+import { importRepository, type ImportEvent } from './services/import.js';
+import { tellServer } from './services/ref-notices.js';
 import { Progress } from './cli-progress.js';
 import { holdWriterMark, otherWritersAlive } from './services/other-writers.js';
 
@@ -137,7 +138,8 @@ async function main(argv: string[]): Promise<void> {
     }
     return;
   }
-  // settings that only receive-pack reads: the server needs no word of the change
+  // receive-pack reads the setting from the store; the server is told anyway (its repo records and
+  // hot replies follow the repo's generation, and the repo JSON shows the setting)
   if (cmd === 'repo' && sub === 'set') {
     const full = positional[2];
     const { org, namespace, slug } = repoName(full, 'repo set');
@@ -148,6 +150,7 @@ async function main(argv: string[]): Promise<void> {
       const found = store.findRepo(org, namespace, slug);
       if (!found) throw new Error(`no repository ${full}`);
       const repo = store.updateRepo(found.id, { denyNonFastForwards: deny }, CLI_ACTOR);
+      tellServer(config.dataDir, { repoId: repo.id, updates: [] });
       const out = present.repo(repo, repoIsEmpty(store, repo), baseUrl);
       if (json) console.log(JSON.stringify(out));
       else console.log(`${full}: deny-non-fast-forwards ${deny}`);
@@ -189,7 +192,9 @@ async function main(argv: string[]): Promise<void> {
     // while it writes, no collector (the server's, or an offline gc) takes its objects
     const release = holdWriterMark(config.dataDir);
     try {
-      const r = await importRepository(store, config, source, { org, namespace, slug, visibility: flags.public === true ? 'public' : undefined }, json ? undefined : progress.onImport, CLI_ACTOR);
+      // the server on the data dir, if one runs, is told of the moves (services/ref-notices.ts)
+      const on = (e: ImportEvent) => (e.kind === 'changed' ? tellServer(config.dataDir, e) : json ? undefined : progress.onImport(e));
+      const r = await importRepository(store, config, source, { org, namespace, slug, visibility: flags.public === true ? 'public' : undefined }, on, CLI_ACTOR);
       progress.end();
       if (json) console.log(JSON.stringify(r));
       else {

@@ -14,6 +14,7 @@ import { refFeed } from './services/ref-events.js';
 import { systemClock } from './core/clock.js';
 import { collectorOf, gcSummary, type GcOptions } from './services/gc.js';
 import { answerGcRequests } from './services/gc-requests.js';
+import { hearChanges } from './services/ref-notices.js';
 import { otherWritersAlive } from './services/other-writers.js';
 
 /** In the data dir while a server runs on it: its pid. */
@@ -72,6 +73,8 @@ export async function startServer(config: Config): Promise<Server> {
   const schedule = config.gcIntervalSeconds > 0 ? setInterval(() => collect({ graceMs }).catch((e) => console.error('gitwell: gc failed:', e)), config.gcIntervalSeconds * 1000) : null;
   schedule?.unref();
   const stopAnswering = answerGcRequests(config.dataDir, collect, graceMs);
+  // changes the CLI makes from its own process (services/ref-notices.ts)
+  const stopHearing = hearChanges(config.dataDir, store);
   return {
     port: listening.port,
     url: `http://${config.host}:${listening.port}`,
@@ -79,6 +82,7 @@ export async function startServer(config: Config): Promise<Server> {
     async close() {
       if (schedule) clearInterval(schedule);
       stopAnswering();
+      stopHearing();
       listening.close();
       // counts kept in memory (API calls, git transfer) go to the store before it closes
       await quotas(store, config).close();

@@ -418,6 +418,11 @@ export class LmdbStore implements Store {
     return () => this.refListeners.delete(listener);
   }
 
+  changedElsewhere(e: RefsUpdated): void {
+    this.bump(e.repoId);
+    if (e.updates.length > 0) this.emitRefs(e);
+  }
+
   private emitRefs(e: RefsUpdated): void {
     for (const l of this.refListeners) {
       try {

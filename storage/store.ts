@@ -266,12 +266,18 @@ export interface Store {
    * order it moved). Returns the function that stops the calls.
    */
   onRefsUpdated(listener: (e: RefsUpdated) => void): () => void;
+  /**
+   * Another process sharing the data dir (the CLI's import, repo set) changed the repo: this
+   * process moves its generation and tells its ref listeners of the moves, as if made here.
+   */
+  changedElsewhere(e: RefsUpdated): void;
 
   // repos
   /**
    * A counter of this process that moves whenever the repo's refs or record change here (ref
    * updates, repo updates, deletion): what was read from the repo while it stayed the same
-   * still holds. Changes made by another process sharing the data dir do not move it.
+   * still holds. Changes made by another process sharing the data dir move it when that
+   * process tells the server (services/ref-notices.ts, changedElsewhere).
    */
   repoGeneration(id: number): number;
   /** Creates the repo; the audit entry (repo.created) lands with it. */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastJson, PROJECT_ROOT, runCli, startGitwell, type Gitwell } from './helpers/gitwell.js';
 import { fsck, git, gitOk, lines, makeFixture, repoUrl, tempDir } from './helpers/git.js';
+import { apiClient } from './helpers/v1-api.js';
 
 const LODASH = path.resolve(PROJECT_ROOT, '../shared/bench-data/lodash.bundle');
 if (!fs.existsSync(LODASH)) console.log(`import: the lodash case is skipped, ${LODASH} is absent (../shared/bench-data/README.md)`);
@@ -111,6 +112,28 @@ describe('gitwell import', () => {
     expect(ls).toContain(`${await gitOk(['rev-parse', 'main'], { cwd: src })}\trefs/heads/main`);
     expect(ls).toContain(`${await gitOk(['rev-parse', 'main~3'], { cwd: src })}\trefs/heads/import-base`);
   }, 120_000);
+
+  it('an import that moves a branch while the server runs is seen by the server\'s next read (no stale hot reply)', async () => {
+    const dir = tempDir('gw-import-live-');
+    const repo = path.join(dir, 'src');
+    await gitOk(['init', '-q', '-b', 'main', repo]);
+    fs.writeFileSync(path.join(repo, 'f.txt'), 'v1\n');
+    await gitOk(['add', '-A'], { cwd: repo });
+    await gitOk(['commit', '-qm', 'v1'], { cwd: repo });
+    const first = path.join(dir, 'first.bundle');
+    await gitOk(['bundle', 'create', '-q', first, 'main'], { cwd: repo });
+    expect((await runCli(['import', first, 'acme/live', '--data', dataDir])).code).toBe(0);
+    const key = await gw!.createKey('acme');
+    const api = apiClient(gw!, key);
+    // read twice: the second answer comes from the hot read path's cache
+    for (let i = 0; i < 2; i++) expect((await api('GET', '/v1/repos/live/raw/main/f.txt')).text).toBe('v1\n');
+    fs.writeFileSync(path.join(repo, 'f.txt'), 'v2\n');
+    await gitOk(['commit', '-qam', 'v2'], { cwd: repo });
+    const next = path.join(dir, 'next.bundle');
+    await gitOk(['bundle', 'create', '-q', next, 'main~1..main'], { cwd: repo });
+    expect((await runCli(['import', next, 'acme/live', '--data', dataDir])).code).toBe(0);
+    expect((await api('GET', '/v1/repos/live/raw/main/f.txt')).text).toBe('v2\n');
+  }, 60_000);
 
   it('refuses what is not a repository, with a message and exit status 1', async () => {
     const notRepo = tempDir('gw-import-none-');

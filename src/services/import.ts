@@ -38,7 +38,9 @@ export interface ImportTarget {
 export type ImportEvent =
   | { kind: 'start'; what: string; packs: number; loose: number; refs: number }
   | { kind: 'pack'; index: number; packs: number; bytes: number; progress: IndexProgress }
-  | { kind: 'phase'; name: 'connectivity' | 'refs' };
+  | { kind: 'phase'; name: 'connectivity' | 'refs' }
+  /** the refs moved (what a server on the data dir must be told) */
+  | { kind: 'changed'; repoId: number; updates: Array<{ name: string; previous: string | null; next: string | null }> };
 
 export interface ImportSummary {
   repo: string;
@@ -213,6 +215,7 @@ export async function importRepository(
     const cache = commitCache(repoId);
     for (const c of commits) cache.set(c.oid, c);
   }
+  if (created || updates.length > 0) on({ kind: 'changed', repoId, updates: updates.map((u) => ({ name: u.name, previous: u.expect ?? null, next: u.next })) });
   return {
     repo: [repo.org, repo.namespace, repo.slug].filter(Boolean).join('/'),
     created,
